@@ -1,0 +1,230 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+/** Environment values arrive as strings; "true"/"1"/"yes" mean true, everything else false. */
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/**
+ * Every environment variable the service reads, with its default.
+ * The README's configuration table is written from this class; keep them in step.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  @IsString()
+  DATA_DIR = '.data';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  JWT_ACCESS_TTL = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(31536000)
+  JWT_REFRESH_TTL = 1209600;
+
+  @IsString()
+  @MaxLength(200)
+  JWT_ISSUER = 'user-management-service';
+
+  @IsString()
+  @MaxLength(200)
+  JWT_AUDIENCE = 'user-management-api';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  REFRESH_REUSE_GRACE_SECONDS = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(31536000)
+  SESSION_MAX_AGE = 2592000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SUPERADMIN_USERNAME?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SUPERADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SUPERADMIN_PASSWORD?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_INVITATION_CODE must be at least 8 characters' })
+  @MaxLength(128)
+  ADMIN_INVITATION_CODE?: string;
+
+  @IsIn(['superadmin', 'admin'])
+  USER_DELETE_MIN_ROLE: 'superadmin' | 'admin' = 'superadmin';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(6, { message: 'PASSWORD_MIN_LENGTH can only be raised above 6' })
+  @Max(128)
+  PASSWORD_MIN_LENGTH = 6;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(10485760)
+  BODY_LIMIT = 102400;
+
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @IsString()
+  TRUST_PROXY = 'false';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  LOGIN_LOCK_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000000)
+  RATE_LIMIT_API = 6000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  RATE_LIMIT_LOGIN = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  RATE_LIMIT_REGISTER = 100;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SHUTDOWN_TIMEOUT_SECONDS = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  SHUTDOWN_DRAIN_SECONDS = 0;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(19456, { message: 'ARGON2_MEMORY_KIB cannot go below the OWASP minimum of 19456' })
+  @Max(4194304)
+  ARGON2_MEMORY_KIB = 19456;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2, { message: 'ARGON2_TIME_COST cannot go below the OWASP minimum of 2' })
+  @Max(20)
+  ARGON2_TIME_COST = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  ARGON2_PARALLELISM = 1;
+
+  /** Hashes computed at once; 0 means one per CPU core (more only queue in the thread pool and evict each other from the caches). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  ARGON2_CONCURRENCY = 0;
+
+  /** Sessions whose per-request check is answered from memory (0 turns the cache off). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  AUTH_CACHE_SIZE = 10000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_CACHE_TTL_SECONDS = 60;
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions, runPendingMigrations } from './data-source';
+
+/**
+ * TypeORM from the same options as the CLI. Migrations run at start (unless MIGRATIONS_RUN=false)
+ * on a connection of their own, without the request timeouts, before the pool opens.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        if (config.database.connect && config.database.migrationsRun) await runPendingMigrations(config);
+        return {
+          ...buildDataSourceOptions(config),
+          // The pool reconnects by itself; fail fast at start rather than retry for minutes.
+          retryAttempts: 3,
+          retryDelay: 1000,
+          // The OpenAPI generator builds the app without a database.
+          manualInitialization: !config.database.connect,
+        };
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}
