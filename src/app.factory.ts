@@ -1,0 +1,195 @@
+import { LoggerService, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import secureJson from 'secure-json-parse';
+import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppModule } from './app.module';
+import { AppException } from './common/errors/app.exception';
+import { ErrorCode } from './common/errors/error-codes';
+import { writeError } from './common/errors/error-writer';
+import { setupSwagger } from './common/swagger/swagger';
+import { passwordPolicy } from './common/validation/validators';
+import { AppConfig, TrustProxy } from './config/app-config';
+import { MetricsService } from './metrics/metrics.service';
+import { AuthStateCache } from './auth/auth-state.cache';
+
+const MAX_JSON_DEPTH = 32;
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Writes that only add rows (a session, an account, audit records) or stamp last_login_at: nothing
+ * a cached session check depends on, so they need not wait for the session cache to catch up.
+ */
+const CREATES_ONLY = new Set([
+  '/api/v1/auth/login',
+  '/api/v1/auth/register',
+  '/api/v1/user/login',
+  '/api/v1/user/register',
+  '/api/login',
+  '/api/register',
+]);
+
+/**
+ * helmet's headers, computed once: they do not depend on the request, and helmet's own middleware
+ * (and @fastify/helmet) would rebuild them on every request. The Swagger UI at /docs loads only its
+ * own scripts; it needs inline styles and data: images. API clients on other origins
+ * (CORS_ORIGINS) must be able to read the answers (Cross-Origin-Resource-Policy same-site).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name] = String(value)),
+    removeHeader: () => undefined,
+    getHeader: () => undefined,
+  };
+  helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+})();
+
+/** How deeply objects and arrays nest in a JSON text (brackets inside strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index += 1;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === '}' || char === ']') depth -= 1;
+  }
+  return deepest;
+}
+
+/**
+ * JSON is the only body the API takes: forms, XML and text get 415 (41501), a body that does not
+ * parse gets 40000, an empty body counts as no body, and __proto__/constructor keys are refused.
+ */
+function installJsonOnlyBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      // No request of this API nests deeply; a deeply nested body is an attack on the parsers after this one.
+      if (jsonDepth(text) > MAX_JSON_DEPTH) return done(new AppException(ErrorCode.MALFORMED_REQUEST));
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch {
+        done(new AppException(ErrorCode.MALFORMED_REQUEST));
+      }
+    },
+  );
+}
+
+const frameworkLogger = new NestLogger('Errors');
+
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count becomes a function of the hop index (0 is the socket's
+ * peer): Fastify's own numeric form does not take X-Forwarded-For into account in this version.
+ */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The request id: the client's X-Request-Id when it is sane, a fresh UUID otherwise. */
+export function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Nest's start-up chatter (every module and route) goes to debug; everything else as it comes. */
+const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+function quietFramework(logger: Logger): LoggerService {
+  return {
+    log: (message: unknown, ...rest: unknown[]) =>
+      FRAMEWORK_CONTEXTS.has(rest[rest.length - 1] as string) ? logger.debug(message, ...rest) : logger.log(message, ...rest),
+    error: (message: unknown, ...rest: unknown[]) => logger.error(message, ...rest),
+    warn: (message: unknown, ...rest: unknown[]) => logger.warn(message, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => logger.debug(message, ...rest),
+    verbose: (message: unknown, ...rest: unknown[]) => logger.verbose(message, ...rest),
+    fatal: (message: unknown, ...rest: unknown[]) => logger.fatal(message, ...rest),
+  };
+}
+
+/** The application, configured but not listening: main.ts, the OpenAPI script and tests share it. */
+export async function createApp(config: AppConfig, options: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
+  passwordPolicy.minLength = config.passwordMinLength;
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimit,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // On close Node itself ends keep-alive connections that sit idle; Fastify's own 'idle' mode also
+    // reset connections whose request had just arrived, so it stays off.
+    forceCloseConnections: false,
+    // Errors Fastify raises before routing (a malformed URL, say) get the same writer as every other error.
+    genReqId: requestId,
+    // Requests that reach an accepted connection while shutting down are still served (not 503).
+    return503OnClosing: false,
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      writeError(request, reply, error, { error: (object, message) => frameworkLogger.error(object, message) }),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  if (options.logs !== false) app.useLogger(quietFramework(app.get(Logger)));
+  const fastify = app.getHttpAdapter().getInstance();
+  installJsonOnlyBodyParser(fastify, config.bodyLimit);
+  // API answers carry tokens and personal data: no shared or browser cache may keep them.
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.headers(SECURITY_HEADERS);
+    void reply.header('X-Request-Id', request.id);
+    if (request.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');
+  });
+  // A request that may have changed something answers once this instance's session cache has seen
+  // every change committed before it: its client never meets the old state here.
+  const authCache = app.get(AuthStateCache);
+  fastify.addHook('onSend', async (request) => {
+    if (!READ_ONLY_METHODS.has(request.method) && !CREATES_ONLY.has(request.routeOptions.url ?? '')) await authCache.catchUp();
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+  setupSwagger(app);
+  return app;
+}

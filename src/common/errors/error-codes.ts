@@ -1,0 +1,74 @@
+/** Stable error codes of API.md: add new ones, never renumber. */
+export enum ErrorCode {
+  SUCCESS = 0,
+  MALFORMED_REQUEST = 40000,
+  VALIDATION_FAILED = 40001,
+  INVITATION_INVALID = 40002,
+  UNAUTHENTICATED = 40101,
+  WRONG_CREDENTIALS = 40102,
+  FORBIDDEN_ROLE = 40301,
+  ACCOUNT_DISABLED = 40302,
+  ACCOUNT_BLACKLISTED = 40303,
+  NOT_FOUND = 40401,
+  USERNAME_TAKEN = 40901,
+  EMAIL_TAKEN = 40902,
+  CONFLICT = 40903,
+  BODY_TOO_LARGE = 41301,
+  UNSUPPORTED_MEDIA_TYPE = 41501,
+  TOO_MANY_REQUESTS = 42901,
+  INTERNAL = 50001,
+  DATABASE_UNAVAILABLE = 50301,
+}
+
+export interface LocalizedText {
+  en: string;
+  zh: string;
+}
+
+interface ErrorDefinition {
+  status: number;
+  message: LocalizedText;
+}
+
+/** The one table mapping each code to its HTTP status and its messages. */
+export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
+  [ErrorCode.SUCCESS]: { status: 200, message: { en: 'success', zh: 'success' } },
+  [ErrorCode.MALFORMED_REQUEST]: {
+    status: 400,
+    message: { en: 'Malformed request: the body must be a valid JSON object', zh: '请求格式错误：请求体必须是合法的 JSON 对象' },
+  },
+  [ErrorCode.VALIDATION_FAILED]: { status: 400, message: { en: 'Validation failed', zh: '参数校验失败' } },
+  [ErrorCode.INVITATION_INVALID]: {
+    status: 400,
+    message: { en: 'The invitation code is wrong, expired or used up', zh: '邀请码错误、已过期或已用完' },
+  },
+  [ErrorCode.UNAUTHENTICATED]: {
+    status: 401,
+    message: { en: 'Missing, invalid, expired or revoked token', zh: '令牌缺失、无效、已过期或已被撤销' },
+  },
+  [ErrorCode.WRONG_CREDENTIALS]: {
+    status: 401,
+    message: { en: 'Wrong username/email or password', zh: '用户名/邮箱或密码错误' },
+  },
+  [ErrorCode.FORBIDDEN_ROLE]: { status: 403, message: { en: 'Your role does not allow this', zh: '您的角色无权执行此操作' } },
+  [ErrorCode.ACCOUNT_DISABLED]: { status: 403, message: { en: 'This account is disabled', zh: '该账号已被禁用' } },
+  [ErrorCode.ACCOUNT_BLACKLISTED]: { status: 403, message: { en: 'This account is blacklisted', zh: '该账号已被列入黑名单' } },
+  [ErrorCode.NOT_FOUND]: { status: 404, message: { en: 'Not found', zh: '资源不存在' } },
+  [ErrorCode.USERNAME_TAKEN]: { status: 409, message: { en: 'Username already registered', zh: '用户名已被注册' } },
+  [ErrorCode.EMAIL_TAKEN]: { status: 409, message: { en: 'Email already registered', zh: '邮箱已被注册' } },
+  [ErrorCode.CONFLICT]: { status: 409, message: { en: 'Conflict with the current state', zh: '与当前状态冲突' } },
+  [ErrorCode.BODY_TOO_LARGE]: { status: 413, message: { en: 'Request body too large', zh: '请求体过大' } },
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: {
+    status: 415,
+    message: { en: 'The request body must be application/json', zh: '请求体必须为 application/json' },
+  },
+  [ErrorCode.TOO_MANY_REQUESTS]: {
+    status: 429,
+    message: { en: 'Too many requests, try again later', zh: '请求过于频繁，请稍后再试' },
+  },
+  [ErrorCode.INTERNAL]: { status: 500, message: { en: 'Internal server error', zh: '服务器内部错误' } },
+  [ErrorCode.DATABASE_UNAVAILABLE]: {
+    status: 503,
+    message: { en: 'The database is unavailable, try again later', zh: '数据库暂不可用，请稍后再试' },
+  },
+};

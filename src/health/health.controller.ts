@@ -1,0 +1,75 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { Public } from '../common/decorators/auth.decorators';
+import { RawResponse } from '../common/decorators/raw-response.decorator';
+
+/** Set when SIGTERM arrives: readiness fails during the drain so traffic moves elsewhere before the listener closes. */
+export const lifecycle = { draining: false };
+
+const HEALTH_EXAMPLE = { status: 'ok', info: { database: { status: 'up' }, migrations: { status: 'up' } }, error: {}, details: {} };
+
+/** Liveness and readiness for orchestrators; plain JSON, no envelope. */
+@ApiTags('Health')
+@Controller('health')
+@Public()
+@RawResponse()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process is up (never touches the database)',
+    description: "For the orchestrator's liveness probe: 200 as long as the process serves requests. Public, not rate limited.",
+  })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: the database answers and every migration is applied',
+    description:
+      "For the orchestrator's readiness probe: 503 while the database is unreachable, a migration is pending or the service is " +
+      'shutting down (SIGTERM), so traffic moves elsewhere. Public, not rate limited.',
+  })
+  @ApiOkResponse({ schema: { type: 'object', example: HEALTH_EXAMPLE } })
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable, migrations are pending or the service is shutting down' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    if (lifecycle.draining) {
+      void reply.status(503);
+      return { status: 'error', info: {}, error: { lifecycle: { status: 'down', message: 'shutting down' } }, details: {} };
+    }
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database').withTimeout(1500),
+        () =>
+          this.indicators
+            .check('migrations')
+            .attempt(() => this.pendingMigrations())
+            .withTimeout(1500),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private async pendingMigrations(): Promise<{ applied: number }> {
+    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM migrations`);
+    const applied = new Set(rows.map((row) => row.name));
+    const pending = this.dataSource.migrations.map((migration) => migration.name).filter((name) => name && !applied.has(name));
+    if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
+    return { applied: applied.size };
+  }
+}

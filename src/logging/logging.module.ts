@@ -1,0 +1,59 @@
+import { Module, RequestMethod } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+
+/** Paths never written to the log, wherever they appear. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.old_password',
+  '*.new_password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.invitation',
+  '*.token',
+  '*.invitation_code',
+];
+
+/**
+ * Structured JSON logs (pino): one access line per request with the request id (Fastify's request id,
+ * see requestId() in app.factory.ts, which pino-http picks up).
+ */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        // nestjs-pino's default route pattern does not match under Fastify with Nest 12; '*' does.
+        forRoutes: [{ path: '*', method: RequestMethod.ALL }],
+        pinoHttp: {
+          level: config.logLevel,
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
+            error || response.statusCode >= 500 ? 'error' : 'info',
+          serializers: {
+            req: (request: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+              id: request.id,
+              method: request.method,
+              url: request.url,
+              remoteAddress: request.remoteAddress,
+            }),
+            res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            // Never a stack trace in the log: the type, a short message and where in our code.
+            err: (error: { type?: string; name?: string; message?: string }) => ({
+              type: error.type ?? error.name,
+              message: typeof error.message === 'string' ? error.message.slice(0, 300) : undefined,
+            }),
+          },
+          customSuccessMessage: () => 'request completed',
+          customErrorMessage: () => 'request failed',
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

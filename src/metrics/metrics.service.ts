@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+export type LoginOutcome = 'success' | 'wrong_credentials' | 'locked' | 'blacklisted' | 'disabled';
+
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** Prometheus metrics (prom-client): HTTP, authentication events, the database pool and the process. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly logins = new Counter({
+    name: 'auth_login_attempts_total',
+    help: 'Login attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshReuse = new Counter({
+    name: 'auth_refresh_token_reuse_total',
+    help: 'Refresh tokens used again after the grace window (the session was revoked)',
+    registers: [this.registry],
+  });
+
+  readonly lockouts = new Counter({
+    name: 'auth_lockouts_total',
+    help: 'Identifiers locked after too many wrong passwords',
+    registers: [this.registry],
+  });
+
+  readonly authCacheLookups = new Counter({
+    name: 'auth_cache_lookups_total',
+    help: 'Per-request session checks by how they were answered: hit (memory), miss (queried, then remembered), bypass (queried: the cache is off or not listening)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly authCacheListening = new Gauge({
+    name: 'auth_cache_listening',
+    help: '1 while the LISTEN connection that keeps the session cache exact is up',
+    registers: [this.registry],
+  });
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const outcome of ['success', 'wrong_credentials', 'locked', 'blacklisted', 'disabled'] as const) this.logins.inc({ outcome }, 0);
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+        this.set({ state: 'total' }, pool?.totalCount ?? 0);
+        this.set({ state: 'idle' }, pool?.idleCount ?? 0);
+        this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
+      },
+    });
+  }
+}
