@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { BlacklistModule } from '../blacklist/blacklist.module';
+import { InvitationsModule } from '../invitations/invitations.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { JwtStrategy } from './jwt.strategy';
+import { LoginLockoutService } from './login-lockout.service';
+import { LoginStatusController } from './login-status.controller';
+import { LoginStatusService } from './login-status.service';
+import { RateLimitGuard } from './rate-limit.guard';
+import { SessionsModule } from './sessions.module';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [UsersModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
+  controllers: [AuthController, LoginStatusController],
+  providers: [
+    AuthService,
+    TokensService,
+    LoginLockoutService,
+    LoginStatusService,
+    JwtStrategy,
+    RateLimitGuard,
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AuthService, LoginLockoutService],
+})
+export class AuthModule {}

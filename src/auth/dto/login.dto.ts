@@ -1,0 +1,25 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+
+/** Username or email (at least one) and the password. With both, they must name the same account. */
+export class LoginDto {
+  @ApiPropertyOptional({ maxLength: 254, example: 'alice2024', description: 'Required unless email is given' })
+  @ValidateIf((body: LoginDto) => body.username !== undefined || body.email === undefined)
+  @IsString({ message: 'give username or email' })
+  @IsNotEmpty({ message: 'give username or email' })
+  @MaxLength(254)
+  username?: string;
+
+  @ApiPropertyOptional({ maxLength: 254, example: 'alice@example.com', description: 'Required unless username is given' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiProperty({ maxLength: 128, format: 'password', example: 'correct horse battery' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  password!: string;
+}

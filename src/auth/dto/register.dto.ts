@@ -1,0 +1,43 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { EmailField, PasswordField, PhoneField, ProfileField, UsernameField } from '../../users/dto/account-fields';
+import { ProfileDto } from '../../users/dto/profile.dto';
+
+/** POST /auth/register. Unknown fields (a `role`, say) are refused with 40001. */
+export class RegisterDto {
+  @UsernameField(true)
+  username!: string;
+
+  @EmailField(true)
+  email!: string;
+
+  @PasswordField(true)
+  password!: string;
+
+  @PhoneField()
+  phone_number?: string | null;
+
+  @ProfileField()
+  profile?: ProfileDto;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 1,
+    enum: [0, 1],
+    default: 0,
+    description: '1 registers an admin and needs a valid invitation (true/false and "0"/"1" are read the same way)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === '1' ? 1 : value === '0' ? 0 : value))
+  @IsIn([0, 1, true, false], { message: 'is_admin must be 0 or 1' })
+  is_admin?: 0 | 1 | boolean;
+
+  @ApiPropertyOptional({ maxLength: 128, description: 'Invitation code (required with is_admin: 1)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  invitation?: string;
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+
+export const JWT_ALGORITHM = 'HS256';
+export const ACCESS_TOKEN_TYPE = 'access';
+
+export interface AccessTokenPayload {
+  sub: string;
+  sid: string;
+  typ: typeof ACCESS_TOKEN_TYPE;
+}
+
+/** Signs access tokens: HS256 only, with issuer, audience, subject, session id and a type. */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  signAccessToken(userId: string, sessionId: string): string {
+    const payload: AccessTokenPayload = { sub: userId, sid: sessionId, typ: ACCESS_TOKEN_TYPE };
+    return this.jwt.sign(payload, {
+      algorithm: JWT_ALGORITHM,
+      // jsonwebtoken takes a KeyObject as it is (the typings predate KeyObject).
+      secret: this.config.jwt.key as unknown as string,
+      expiresIn: this.config.jwt.accessTtl,
+      issuer: this.config.jwt.issuer,
+      audience: this.config.jwt.audience,
+      jwtid: randomUUID(),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { AppModule } from './app.module';
+import { loadEnvFile } from './bootstrap/env-file';
+import { ConfigError, loadConfig } from './config/app-config';
+import { provideDatabaseServer } from './database/database-server';
+import { USERNAME_PATTERN } from './users/dto/account-fields';
+import { SuperadminBootstrapService } from './users/superadmin-bootstrap.service';
+
+const USAGE = `Usage:
+  node dist/src/cli.js create-superadmin --username <name> --email <address> [--password <password>]
+
+Without --password, SUPERADMIN_PASSWORD is used, or a random password is generated and printed once.
+The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function createSuperadmin(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+  });
+  const config = loadConfig();
+  const username = values.username?.trim();
+  const email = values.email?.trim().toLowerCase();
+  if (!username || !USERNAME_PATTERN.test(username)) fail('--username is required: letters and digits, 6 to 22 characters');
+  if (!email || !/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) fail('--email is required and must be an email address');
+  const generated = !values.password && !process.env.SUPERADMIN_PASSWORD;
+  const password = values.password ?? process.env.SUPERADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+  if (password.length < config.passwordMinLength || password.length > 128) {
+    fail(`the password must be ${config.passwordMinLength} to 128 characters`);
+  }
+
+  const database = await provideDatabaseServer(config);
+  const app = await NestFactory.createApplicationContext(AppModule.register(database.config), { logger: ['error'] });
+  try {
+    const created = await app.get(SuperadminBootstrapService).ensure({ username, email, password });
+    if (!created) fail(`an account with username ${username} or email ${email} already exists; nothing was changed`);
+    process.stdout.write(`superadmin ${username} <${email}> created${generated ? `; password: ${password}` : ''}\n`);
+  } finally {
+    await app.close();
+    await database.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  try {
+    loadEnvFile();
+    if (command === 'create-superadmin') return await createSuperadmin(rest);
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(command ? 1 : 0);
+  } catch (error) {
+    fail(error instanceof ConfigError ? error.message : `failed: ${(error as Error).message}`);
+  }
+}
+
+void main();

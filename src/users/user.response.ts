@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Role } from '../config/app-config';
+import type { AuthUser } from '../common/decorators/auth.decorators';
+import { ROLES } from '../common/policies/roles';
+import { LANGUAGES } from './dto/profile.dto';
+import type { User } from './user.entity';
+
+/** How much of a user a viewer may see. One function decides it: `visibilityFor`. */
+export type UserVisibility = 'full' | 'staff' | 'public';
+
+/**
+ * The user themself and superadmins see everything; admins see other users without the time
+ * fields; anyone else (a fellow group member) sees only the public card.
+ */
+export function visibilityFor(viewer: Pick<AuthUser, 'id' | 'role'> | null, target: Pick<User, 'id'>): UserVisibility {
+  if (!viewer) return 'public';
+  if (viewer.id === target.id || viewer.role === 'superadmin') return 'full';
+  if (viewer.role === 'admin') return 'staff';
+  return 'public';
+}
+
+export class OccupationRefResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'Engineer', maxLength: 100 })
+  name!: string;
+}
+
+export class ProfileResponse {
+  @ApiProperty({ nullable: true, type: String, maxLength: 100, example: '张三' })
+  name!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, maxLength: 600, example: 'zhang san', description: 'Derived from name, read-only' })
+  name_pinyin!: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 50 })
+  first_name?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 50 })
+  last_name?: string | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2,
+    enum: [0, 1, 2],
+    description: '0 female, 1 male, 2 other',
+  })
+  gender?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: 'integer', format: 'int32', minimum: 0, maximum: 150 })
+  age?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date' })
+  birthday?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: () => OccupationRefResponse })
+  occupation?: OccupationRefResponse | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 18, pattern: '^\\d{17}[\\dXx]$' })
+  identify_id?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 255 })
+  address?: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uri' })
+  avatar_url!: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, enum: LANGUAGES })
+  language_preference?: string | null;
+}
+
+/** A user as the API shows it. Built field by field, so a new column never leaks by accident. */
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ maxLength: 22, pattern: '^[A-Za-z0-9]{6,22}$', example: 'alice2024' })
+  username!: string;
+
+  @ApiPropertyOptional({ format: 'email', maxLength: 254, example: 'alice@example.com' })
+  email?: string;
+
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '+8618888888888' })
+  phone_number?: string | null;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  role?: Role;
+
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 1, enum: [0, 1], description: '1 normal, 0 disabled' })
+  state?: number;
+
+  @ApiProperty({ type: () => ProfileResponse })
+  profile!: Partial<ProfileResponse>;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only for the user themself and superadmins' })
+  created_at?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only for the user themself and superadmins' })
+  updated_at?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Only for the user themself and superadmins' })
+  last_login_at?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Only for superadmins (deleted users)' })
+  deleted_at?: string | null;
+
+  static from(user: User, visibility: UserVisibility): UserResponse {
+    const response = new UserResponse();
+    response.id = user.id;
+    response.username = user.username;
+    if (visibility === 'public') {
+      response.profile = { name: user.name, name_pinyin: user.namePinyin, avatar_url: user.avatarUrl };
+      return response;
+    }
+    response.email = user.email;
+    response.phone_number = user.phoneNumber;
+    response.role = user.role;
+    response.state = user.state;
+    response.profile = {
+      name: user.name,
+      name_pinyin: user.namePinyin,
+      first_name: user.firstName,
+      last_name: user.lastName,
+      gender: user.gender,
+      age: user.age,
+      birthday: user.birthday,
+      occupation: user.occupation ? { id: user.occupation.id, name: user.occupation.name } : null,
+      identify_id: user.identifyId,
+      address: user.address,
+      avatar_url: user.avatarUrl,
+      language_preference: user.languagePreference,
+    };
+    if (visibility === 'full') {
+      response.created_at = user.createdAt.toISOString();
+      response.updated_at = user.updatedAt.toISOString();
+      response.last_login_at = user.lastLoginAt?.toISOString() ?? null;
+      response.deleted_at = user.deletedAt?.toISOString() ?? null;
+    }
+    return response;
+  }
+}
