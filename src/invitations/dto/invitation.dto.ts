@@ -1,0 +1,34 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { IsIsoDateTime } from '../../common/validation/validators';
+
+export class CreateInvitationDto {
+  @ApiPropertyOptional({ enum: ['admin'], default: 'admin', description: 'The role the code grants (admin)' })
+  @IsOptional()
+  @IsIn(['admin'])
+  role?: 'admin';
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 10000,
+    default: 1,
+    description: 'How many registrations the code allows',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  max_uses?: number;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: 40,
+    description: 'When the code stops working; default 7 days from now, at most one year',
+  })
+  @IsOptional()
+  @MaxLength(40)
+  @IsIsoDateTime()
+  expires_at?: string;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { OccupationsController } from './occupations.controller';
+import { OccupationsService } from './occupations.service';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [OccupationsController],
+  providers: [OccupationsService],
+  exports: [OccupationsService],
+})
+export class OccupationsModule {}
