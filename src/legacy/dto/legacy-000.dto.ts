@@ -1,0 +1,83 @@
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, registerDecorator, ValidateNested } from 'class-validator';
+import { MAX_PAGE, ToInteger } from '../../common/pagination/pagination';
+import { INT32_MAX, LEGACY_000_LIST_MAX_ITEMS } from '../../common/swagger/limits';
+import { isUuid } from '../../common/pipes/uuid-param.pipe';
+import { Omittable } from '../../common/validation/validators';
+import { EmailField, PasswordField, UsernameField } from '../../users/dto/account-fields';
+import { ProfileDto } from '../../users/dto/profile.dto';
+
+/** An occupation as 000 clients name it: its number (the 000 system's ids) or its UUID. */
+function IsOccupationRef(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isOccupationRef',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) =>
+          (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 2147483647) || isUuid(value),
+        defaultMessage: () => 'occupation must be an occupation number or UUID',
+      },
+    });
+}
+
+/** 000's nested profile: the canonical profile fields, `phone` for the phone number, numeric occupation ids. */
+export class Profile000Dto extends OmitType(ProfileDto, ['occupation'] as const) {
+  @ApiPropertyOptional({
+    // `null` matches the first alternative only, so oneOf holds for it too.
+    oneOf: [
+      { type: 'integer', format: 'int32', minimum: 1, maximum: INT32_MAX, nullable: true, example: 34 },
+      { type: 'string', format: 'uuid', maxLength: 36 },
+    ],
+    description: 'Its number (as in the 000 system) or its UUID; null clears it',
+  })
+  @IsOptional()
+  @IsOccupationRef()
+  occupation?: number | string | null;
+
+  @ApiPropertyOptional({ type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '18888888888', nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\+?\d{6,20}$/, { message: 'phone must be digits with an optional leading +, 6 to 20 digits' })
+  phone?: string | null;
+}
+
+/** 000 POST /api/users/. */
+export class Register000Dto {
+  @UsernameField(true)
+  username!: string;
+
+  @PasswordField(true)
+  password!: string;
+
+  @EmailField(true)
+  email!: string;
+
+  @ApiProperty({ type: () => Profile000Dto, required: false })
+  @Omittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => Profile000Dto)
+  profile?: Profile000Dto;
+}
+
+/** 000 lists answer plain arrays; `page` and `limit` are optional (`limit` up to 1000, the default). */
+export class List000Query {
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, default: 1 })
+  @IsOptional()
+  @ToInteger()
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: LEGACY_000_LIST_MAX_ITEMS, default: 1000 })
+  @IsOptional()
+  @ToInteger()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit: number = 1000;
+}
