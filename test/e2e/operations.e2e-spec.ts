@@ -1,0 +1,270 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { login, newAccount, registerUser, signInRoles } from '../support/factories';
+import { expectEnvelope, HttpClient } from '../support/http';
+import { rawRequest, RawOutcome } from '../support/raw-http';
+import { freePort, RunningService, spawnService, startService, stopChild, SUPERADMIN, waitFor } from '../support/service';
+
+const root = join(__dirname, '..', '..');
+
+describe('Operations: metrics, headers, request ids, logs', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService({ LOG_LEVEL: 'info', CORS_ORIGINS: 'https://app.example.com' });
+  });
+  afterAll(() => service?.dispose());
+
+  it('serves Prometheus metrics: request durations by route template, login outcomes, lockouts, reuse, pool, process', async () => {
+    const user = await registerUser(service.http);
+    await service.http.get(`/api/v1/users/${user.id}`, { token: user.token });
+    await service.http.post('/api/v1/auth/login', { username: user.username, password: 'wrong-password' });
+    const response = await service.http.get('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = response.text;
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*method="GET"[^}]*route="\/api\/v1\/users\/:id"[^}]*status_code="200"/);
+    expect(text).toMatch(/auth_login_attempts_total\{outcome="success"\} [1-9]/);
+    expect(text).toMatch(/auth_login_attempts_total\{outcome="wrong_credentials"\} [1-9]/);
+    expect(text).toMatch(/auth_login_attempts_total\{outcome="locked"\} \d/);
+    expect(text).toMatch(/auth_lockouts_total \d/);
+    expect(text).toMatch(/auth_refresh_token_reuse_total \d/);
+    expect(text).toMatch(/db_pool_connections\{state="total"\} \d/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    expect(text).toMatch(/nodejs_eventloop_lag_seconds/);
+  });
+
+  it('sends security headers, no X-Powered-By, and Cache-Control: no-store on the API', async () => {
+    const response = await service.http.get('/api/v1/occupations');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('strict-transport-security')).toBeTruthy();
+    expect(response.headers.get('x-frame-options')).toBeTruthy();
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('tells clients their rate-limit budget on every API answer', async () => {
+    const response = await service.http.get('/api/v1/occupations');
+    expect(Number(response.headers.get('ratelimit-limit'))).toBeGreaterThan(0);
+    expect(Number(response.headers.get('ratelimit-remaining'))).toBeGreaterThanOrEqual(0);
+    expect(Number(response.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('allows CORS for the configured origins only', async () => {
+    const allowed = await service.http.request('OPTIONS', '/api/v1/auth/login', undefined, {
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const refused = await service.http.request('OPTIONS', '/api/v1/auth/login', undefined, {
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('takes a sane X-Request-Id from the client, makes one otherwise, and returns it', async () => {
+    const given = await service.http.get('/api/v1/occupations', { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
+    const made = await service.http.get('/api/v1/occupations', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const unknown = await service.http.get('/api/v1/nothing-here');
+    expect(unknown.headers.get('x-request-id')).toEqual(expect.any(String));
+    await waitFor(async () => service.output().includes('trace-abc-123'), 3000, 'the access line');
+    const line = service
+      .output()
+      .split('\n')
+      .find((entry) => entry.includes('"trace-abc-123"'));
+    expect(JSON.parse(line as string)).toEqual(
+      expect.objectContaining({
+        level: 30,
+        req: expect.objectContaining({ id: 'trace-abc-123', method: 'GET' }),
+        res: { statusCode: 200 },
+      }),
+    );
+  });
+
+  it('writes no password, token, secret or invitation code to the log', async () => {
+    const secrets: string[] = [SUPERADMIN.password, service.env.JWT_SECRET];
+    const roles = await signInRoles(service.http);
+    const account = newAccount({ password: `Pw-${randomBytes(6).toString('hex')}` });
+    secrets.push(account.password as string);
+    await service.http.post('/api/v1/auth/register', account);
+    const signedIn = await login(service.http, { username: account.username }, account.password as string);
+    secrets.push(signedIn.token, signedIn.refreshToken, roles.user.token, roles.admin.token);
+    const newPassword = `New-${randomBytes(6).toString('hex')}`;
+    secrets.push(newPassword);
+    await service.http.put(
+      '/api/v1/auth/password',
+      { old_password: account.password, new_password: newPassword },
+      { token: signedIn.token },
+    );
+    const refreshed = await service.http.post('/api/v1/auth/refresh', { refresh_token: signedIn.refreshToken });
+    secrets.push(refreshed.body.data.refresh_token);
+    // A password typed into the username field, a failed login, a validation failure carrying a password.
+    const typo = `Typo-${randomBytes(6).toString('hex')}`;
+    secrets.push(typo);
+    await service.http.post('/api/v1/auth/login', { username: typo, password: typo });
+    await service.http.post('/api/v1/auth/register', { ...newAccount(), password: typo, role: 'admin' });
+    const invitation = await service.http.post('/api/v1/invitations', {}, { token: roles.superadmin.token });
+    secrets.push(invitation.body.data.code);
+    await service.http.post('/api/v1/auth/register', { ...newAccount(), is_admin: 1, invitation: invitation.body.data.code });
+    await service.http.post('/api/login/', { email: account.email, password: newPassword });
+    await service.http.get('/api/v1/auth/me', { headers: { authorization: `Bearer ${signedIn.token}` } });
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const log = service.output();
+    expect(log).toContain('request completed');
+    for (const secret of secrets) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/eyJhbGciOi/);
+    expect(log).not.toMatch(/argon2id/);
+    expect(log).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+  });
+});
+
+describe('Metrics can be protected or turned off', () => {
+  it('asks for METRICS_TOKEN when one is set', async () => {
+    const token = randomBytes(16).toString('hex');
+    const service = await startService({ METRICS_TOKEN: token });
+    try {
+      expect((await service.http.get('/metrics')).status).toBe(401);
+      expect((await service.http.get('/metrics', { token: 'wrong-token-wrong-token' })).status).toBe(401);
+      expect((await service.http.get('/metrics', { token })).status).toBe(200);
+    } finally {
+      await service.dispose();
+    }
+  });
+
+  it('hides /metrics with METRICS_ENABLED=false', async () => {
+    const service = await startService({ METRICS_ENABLED: 'false' });
+    try {
+      expect((await service.http.get('/metrics')).status).toBe(404);
+    } finally {
+      await service.dispose();
+    }
+  });
+});
+
+describe('Graceful shutdown', () => {
+  it('finishes the requests in flight when SIGTERM arrives under load, refuses new ones, then exits 0', async () => {
+    const service = await startService({ RATE_LIMIT_API: '0', LOG_LEVEL: 'info' });
+    try {
+      const user = await registerUser(service.http);
+      const outcomes: RawOutcome[] = [];
+      let stop = false;
+      const worker = async (index: number): Promise<void> => {
+        while (!stop) {
+          outcomes.push(
+            index % 2 === 0
+              ? await rawRequest(service.url, 'POST', '/api/v1/auth/login', { username: user.username, password: user.password })
+              : await rawRequest(service.url, 'GET', '/api/v1/auth/me', undefined, { authorization: `Bearer ${user.token}` }),
+          );
+        }
+      };
+      const workers = Array.from({ length: 16 }, (_, index) => worker(index));
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      // Stop starting requests, let the last ones be accepted, then SIGTERM while they run.
+      stop = true;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const sigtermAt = Date.now();
+      const exited = stopChild(service.process);
+      await Promise.all(workers);
+      expect(await exited).toBe(0);
+
+      expect(outcomes.length).toBeGreaterThan(30);
+      const log = service.output();
+      // Every request the service accepted got its normal answer, those still running at SIGTERM included.
+      const answered = outcomes.filter((outcome) => outcome.status !== undefined);
+      expect(answered.filter((outcome) => outcome.status !== 200)).toEqual([]);
+      expect(answered.some((outcome) => outcome.endedAt > sigtermAt)).toBe(true);
+      // A connection still waiting in the kernel's queue when the listener closed is reset by the OS:
+      // such a request never reached the service (it is in no log line), so none was accepted and dropped.
+      const refused = outcomes.filter((outcome) => outcome.error !== undefined);
+      for (const outcome of refused) {
+        expect(['ECONNRESET', 'ECONNREFUSED']).toContain(outcome.error);
+        expect(log).not.toContain(outcome.id);
+      }
+      expect(log).not.toMatch(/request aborted|"level":50/);
+      const after = await rawRequest(service.url, 'GET', '/health/live');
+      expect(after.error).toBe('ECONNREFUSED');
+      expect(service.output()).toContain('stopped');
+    } finally {
+      await service.dispose();
+    }
+  });
+});
+
+describe('Shutdown drain', () => {
+  it('with SHUTDOWN_DRAIN_SECONDS, fails readiness first while still serving, then stops', async () => {
+    const service = await startService({ SHUTDOWN_DRAIN_SECONDS: '2' });
+    try {
+      const exited = stopChild(service.process);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await service.http.get('/health/ready')).status).toBe(503);
+      expect((await service.http.get('/health/live')).status).toBe(200);
+      expectEnvelope(await service.http.get('/api/v1/occupations'), 200);
+      expect(await exited).toBe(0);
+    } finally {
+      await service.dispose();
+    }
+  });
+});
+
+describe('Database outage', () => {
+  it('answers 503/50301 while PostgreSQL is down, stays alive and live, and recovers by itself', async () => {
+    const dataDir = mkdtempSync(join(root, '.data', 'outage-'));
+    const port = await freePort();
+    const startPostgres = async (): Promise<{ child: ChildProcess; url: string }> => {
+      const child = spawn(process.execPath, [join(__dirname, '..', 'support', 'pg-server.js'), dataDir, String(port)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`pg-server exited with ${code}`)));
+      });
+      return { child, url: JSON.parse(line).url };
+    };
+    let postgres = await startPostgres();
+    const started = await spawnService({
+      NODE_ENV: 'test',
+      ENV_FILE: 'none',
+      HOST: '127.0.0.1',
+      DATABASE_URL: postgres.url,
+      DATA_DIR: dataDir,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      SUPERADMIN_USERNAME: SUPERADMIN.username,
+      SUPERADMIN_EMAIL: SUPERADMIN.email,
+      SUPERADMIN_PASSWORD: SUPERADMIN.password,
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      const http = new HttpClient(started.url);
+      const user = await registerUser(http);
+
+      await stopChild(postgres.child);
+      const me = await http.get('/api/v1/auth/me', { token: user.token });
+      expectEnvelope(me, 503, 50301);
+      expectEnvelope(await http.post('/api/v1/auth/login', { username: user.username, password: user.password }), 503, 50301);
+      expectEnvelope(await http.get('/api/v1/occupations'), 503, 50301);
+      expect((await http.get('/health/ready')).status).toBe(503);
+      expect((await http.get('/health/live')).status).toBe(200);
+      expect(started.child.exitCode).toBeNull();
+
+      postgres = await startPostgres();
+      await waitFor(async () => (await http.get('/health/ready')).status === 200, 30000, 'readiness after PostgreSQL returned');
+      expectEnvelope(await http.get('/api/v1/auth/me', { token: user.token }), 200);
+      expectEnvelope(await http.post('/api/v1/auth/login', { username: user.username, password: user.password }), 200);
+      expect(started.output()).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    } finally {
+      await stopChild(started.child);
+      await stopChild(postgres.child);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { User } from '../../src/users/user.entity';
+import { UserResponse, visibilityFor } from '../../src/users/user.response';
+
+function user(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: 'u1',
+    username: 'alice2024',
+    email: 'alice@example.com',
+    phoneNumber: '+861234567',
+    passwordHash: '$argon2id$v=19$secret',
+    nameSearch: 'internal',
+    role: 'user',
+    state: 1,
+    name: '张三',
+    namePinyin: 'zhang san',
+    firstName: null,
+    lastName: null,
+    gender: 1,
+    age: 30,
+    birthday: '1990-01-01',
+    occupationId: 'o1',
+    occupation: { id: 'o1', name: 'Engineer', createdAt: new Date(), updatedAt: new Date() },
+    identifyId: '100000190001010001',
+    address: 'Road 1',
+    avatarUrl: null,
+    languagePreference: 'zh-CN',
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-02T00:00:00Z'),
+    lastLoginAt: null,
+    deletedAt: null,
+    ...overrides,
+  });
+}
+
+describe('visibilityFor (who sees which user fields)', () => {
+  it.each([
+    [{ id: 'u1', role: 'user' as const }, 'full'],
+    [{ id: 'x', role: 'superadmin' as const }, 'full'],
+    [{ id: 'x', role: 'admin' as const }, 'staff'],
+    [{ id: 'x', role: 'user' as const }, 'public'],
+    [null, 'public'],
+  ])('%o sees %s', (viewer, expected) => {
+    expect(visibilityFor(viewer, { id: 'u1' })).toBe(expected);
+  });
+});
+
+describe('UserResponse.from', () => {
+  it('never copies the password hash or internal columns', () => {
+    for (const visibility of ['full', 'staff', 'public'] as const) {
+      const text = JSON.stringify(UserResponse.from(user(), visibility));
+      expect(text).not.toContain('argon2');
+      expect(text).not.toContain('internal');
+    }
+  });
+
+  it('gives the full view every field of API.md', () => {
+    const response = UserResponse.from(user(), 'full');
+    expect(Object.keys(response).sort()).toEqual(
+      [
+        'created_at',
+        'deleted_at',
+        'email',
+        'id',
+        'last_login_at',
+        'phone_number',
+        'profile',
+        'role',
+        'state',
+        'updated_at',
+        'username',
+      ].sort(),
+    );
+    expect(response.profile.occupation).toEqual({ id: 'o1', name: 'Engineer' });
+    expect(Object.keys(response.profile).sort()).toEqual(
+      [
+        'address',
+        'age',
+        'avatar_url',
+        'birthday',
+        'first_name',
+        'gender',
+        'identify_id',
+        'language_preference',
+        'last_name',
+        'name',
+        'name_pinyin',
+        'occupation',
+      ].sort(),
+    );
+  });
+
+  it('gives staff everything but the time fields', () => {
+    const response = UserResponse.from(user(), 'staff');
+    for (const field of ['created_at', 'updated_at', 'last_login_at', 'deleted_at']) expect(response).not.toHaveProperty(field);
+    expect(response.email).toBe('alice@example.com');
+  });
+
+  it('gives the public card only id, username, name and avatar', () => {
+    const response = UserResponse.from(user(), 'public');
+    expect(response).toEqual({ id: 'u1', username: 'alice2024', profile: { name: '张三', name_pinyin: 'zhang san', avatar_url: null } });
+  });
+});
