@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+
+# Build: the full toolchain, compiled to dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
+
+# Production dependencies only: no dev tools, no embedded PostgreSQL (production needs DATABASE_URL).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts/prune-production.sh ./scripts/
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && sh scripts/prune-production.sh node_modules \
+ && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    MIGRATIONS_RUN=true
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Migrations run inside the service at start (MIGRATIONS_RUN=false turns that off); then it serves.
+CMD ["node", "dist/main.js"]
