@@ -1,0 +1,472 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench [-- --users 100000 --duration 10 --warmup 3 --runs 3 --connections 50 --json out.json]
+//
+// Starts the production build against PostgreSQL (embedded by default, DATABASE_URL honoured), loads
+// a data set of N users by bulk SQL (kept for the next run of the same size), and drives the service
+// over HTTP with autocannon: fixed connections and duration after a warm-up, each scenario several
+// times, medians reported. Alongside it measures the limits: a bare node:http + pg server doing the
+// same queries, and the raw argon2id verification rate. Prints a table and writes the same as JSON.
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { parseArgs } = require('node:util');
+const autocannon = require('autocannon');
+const argon2 = require('argon2');
+const { Client } = require('pg');
+const { loadDataSet, loadedUsers } = require('./load-data');
+
+const root = join(__dirname, '..');
+const { values: options } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'latency-connections': { type: 'string', default: '1' },
+    json: { type: 'string' },
+    only: { type: 'string' },
+    reload: { type: 'boolean', default: false },
+  },
+});
+const USERS = Number(options.users);
+const DURATION = Number(options.duration);
+const WARMUP = Number(options.warmup);
+const RUNS = Number(options.runs);
+const CONNECTIONS = Number(options.connections);
+// The list and search scenarios are latency targets (p95 of one query), measured without queueing.
+const LATENCY_CONNECTIONS = Number(options['latency-connections']);
+// Page 5,000 of 10 rows; the middle page on data sets too small to have one.
+const DEEP_PAGE = Math.min(5000, Math.max(1, Math.floor(USERS / 20)));
+const PASSWORD = 'bench-password';
+const log = (message) => process.stdout.write(`${message}\n`);
+
+function databaseUrl(base, name) {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient(url, work) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort() {
+  const { createServer } = require('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('the process exited during start-up');
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+/** The embedded PostgreSQL for the benchmark, kept under .data/bench-postgres between runs. */
+/**
+ * The embedded PostgreSQL, with shared_buffers sized for a million-user data set (PostgreSQL's
+ * default of 128 MB is sized for small machines; any production server of this size gets more).
+ */
+function startEmbeddedPostgres() {
+  const settings = JSON.stringify({ shared_buffers: '512MB' });
+  const script = join(root, 'test', 'support', 'pg-server.js');
+  const child = spawn(process.execPath, [script, join(root, '.data', 'bench-postgres'), '54340', settings], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
+  });
+}
+
+async function startService(env, port) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
+  return { child, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** Peak resident memory of a process while `work` runs, sampled every 50 ms. */
+async function peakRss(pid, work) {
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kib * 1024);
+    } catch {
+      // the process is gone
+    }
+  };
+  const timer = setInterval(sample, 50);
+  try {
+    const result = await work();
+    sample();
+    return { result, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** One autocannon run; latencies are recorded per response so p50/p95/p99 are exact. */
+function cannon(url, request, duration, connections = CONNECTIONS) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    const instance = autocannon({ url, connections, duration, pipelining: 1, timeout: 30, requests: [request] }, (error, result) => {
+      if (error) return reject(error);
+      latencies.sort((a, b) => a - b);
+      resolve({
+        rps: result.requests.total / result.duration,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        errors: result.errors + result.timeouts + result.non2xx,
+        total: result.requests.total,
+      });
+    });
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Warm-up, then RUNS measured runs; the median of each figure. */
+async function scenario(url, request, connections) {
+  await cannon(url, request, WARMUP, connections);
+  const runs = [];
+  for (let run = 0; run < RUNS; run += 1) runs.push(await cannon(url, request, DURATION, connections));
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p95: median(runs.map((r) => r.p95)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    runs: runs.map((r) => Math.round(r.rps)),
+  };
+}
+
+function rotating(values) {
+  let index = 0;
+  return () => values[index++ % values.length];
+}
+
+async function main() {
+  const startedAt = Date.now();
+  log('building the production bundle');
+  if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+
+  let embedded = null;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    mkdirSync(join(root, '.data'), { recursive: true });
+    embedded = await startEmbeddedPostgres();
+    adminUrl = embedded.url;
+  }
+  const dbName = `ums_bench_${USERS}`;
+  const dbUrl = databaseUrl(adminUrl, dbName);
+  const jwtSecret = randomBytes(32).toString('hex');
+  const serviceEnv = {
+    NODE_ENV: 'production',
+    ENV_FILE: 'none',
+    DATABASE_URL: dbUrl,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_LOGIN: '0',
+    RATE_LIMIT_REGISTER: '0',
+    LOGIN_MAX_FAILURES: '1000',
+  };
+  const port = await freePort();
+
+  const exists = await withClient(
+    adminUrl,
+    async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])).rowCount > 0,
+  );
+  const loaded = exists ? await withClient(dbUrl, loadedUsers) : 0;
+  let loadSeconds = null;
+  if (options.reload || loaded !== USERS) {
+    await withClient(adminUrl, async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await client.query(`CREATE DATABASE ${dbName}`);
+    });
+    const migrated = await startService(serviceEnv, port);
+    log(`migrated a fresh database in ${migrated.readyMs.toFixed(0)} ms`);
+    await stop(migrated.child);
+    const passwordHash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    loadSeconds = await withClient(dbUrl, (client) => loadDataSet(client, { users: USERS, passwordHash, log }));
+  } else {
+    log(`reusing the loaded data set of ${USERS.toLocaleString('en')} users (--reload to rebuild it)`);
+  }
+
+  // Start to ready against the already running PostgreSQL, three times, median.
+  const readyTimes = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const trial = await startService(serviceEnv, port);
+    readyTimes.push(trial.readyMs);
+    await stop(trial.child);
+  }
+  const service = await startService(serviceEnv, port);
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, [join(__dirname, 'bare-server.js')], {
+    env: { PATH: process.env.PATH, PORT: String(barePort), DATABASE_URL: dbUrl, JWT_SECRET: jwtSecret, DATABASE_POOL_SIZE: '10' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve) => bare.stdout.once('data', resolve));
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+
+  const sample = await withClient(dbUrl, async (client) => {
+    const users = await client.query(
+      `SELECT id, username FROM users u WHERE role = 'user' AND state = 1 AND deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0)
+        ORDER BY random() LIMIT 1000`,
+    );
+    const admin = await client.query(`SELECT username FROM users WHERE role = 'admin' AND state = 1 ORDER BY created_at LIMIT 1`);
+    const deep = await client.query(`SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at, id OFFSET $1 LIMIT 1`, [
+      (DEEP_PAGE - 1) * 10 - 1,
+    ]);
+    const fragments = users.rows.slice(0, 200).map((row) => {
+      const letters = row.username.replace(/\d+$/, '');
+      const at = Math.floor(Math.random() * Math.max(1, letters.length - 2));
+      return letters.slice(at, at + 3);
+    });
+    // Names of users drawn at random: searches for people who exist, as often as their names occur.
+    const names = await client.query(`SELECT name_pinyin FROM users WHERE name_pinyin IS NOT NULL ORDER BY random() LIMIT 200`);
+    return {
+      users: users.rows,
+      admin: admin.rows[0].username,
+      deepCursor: deep.rows[0]?.id,
+      fragments,
+      pinyin: names.rows.map((r) => r.name_pinyin.replace(/ /g, '')),
+    };
+  });
+  const signIn = async (username) => {
+    const response = await fetch(`${service.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    const body = await response.json();
+    if (response.status !== 200) throw new Error(`cannot sign in ${username}: ${JSON.stringify(body)}`);
+    return body.data.access_token;
+  };
+  const userToken = await signIn(sample.users[0].username);
+  const adminToken = await signIn(sample.admin);
+  const ids = rotating(sample.users.map((u) => u.id));
+  const fragments = rotating(sample.fragments);
+  const pinyin = rotating(sample.pinyin);
+  const loginUsers = rotating(sample.users.slice(1, 200).map((u) => u.username));
+  let registered = 0;
+  const runTag = randomBytes(3).toString('hex');
+  const auth = (token) => ({ authorization: `Bearer ${token}` });
+
+  const scenarios = [
+    { name: 'GET /auth/me', request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) }, limit: 'bare GET /auth/me' },
+    { name: 'bare GET /auth/me', base: bareUrl, request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) } },
+    {
+      name: 'GET /users/:id (admin)',
+      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+      limit: 'bare GET /users/:id',
+    },
+    {
+      name: 'bare GET /users/:id',
+      base: bareUrl,
+      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+    },
+    {
+      name: 'GET /users page 1',
+      connections: LATENCY_CONNECTIONS,
+      request: { method: 'GET', path: '/api/v1/users?page=1&limit=10', headers: auth(adminToken) },
+    },
+    {
+      name: 'GET /users?username_container=<3 letters>',
+      connections: LATENCY_CONNECTIONS,
+      request: {
+        method: 'GET',
+        path: '/',
+        headers: auth(adminToken),
+        setupRequest: (req) => ({ ...req, path: `/api/v1/users?username_container=${fragments()}` }),
+      },
+    },
+    {
+      name: 'GET /users?name=<pinyin>',
+      connections: LATENCY_CONNECTIONS,
+      request: {
+        method: 'GET',
+        path: '/',
+        headers: auth(adminToken),
+        setupRequest: (req) => ({ ...req, path: `/api/v1/users?name=${encodeURIComponent(pinyin())}` }),
+      },
+    },
+    {
+      name: `GET /users page ${DEEP_PAGE}`,
+      connections: LATENCY_CONNECTIONS,
+      request: { method: 'GET', path: `/api/v1/users?page=${DEEP_PAGE}&limit=10`, headers: auth(adminToken) },
+    },
+    {
+      name: 'GET /users?cursor= (same rows)',
+      connections: LATENCY_CONNECTIONS,
+      request: { method: 'GET', path: `/api/v1/users?cursor=${sample.deepCursor}&limit=10`, headers: auth(adminToken) },
+    },
+    {
+      name: 'POST /auth/login',
+      request: {
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: loginUsers(), password: PASSWORD }) }),
+      },
+      limit: 'argon2id verify (raw)',
+    },
+    {
+      name: 'POST /auth/register',
+      request: {
+        method: 'POST',
+        path: '/api/v1/auth/register',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          registered += 1;
+          const username = `bench${runTag}${registered}`;
+          return { ...req, body: JSON.stringify({ username, email: `${username}@example.com`, password: PASSWORD }) };
+        },
+      },
+    },
+  ];
+
+  const results = {};
+  const only = options.only ? new RegExp(options.only) : null;
+  const { peak } = await peakRss(service.child.pid, async () => {
+    for (const item of scenarios) {
+      if (only && !only.test(item.name)) continue;
+      log(`  ${item.name}`);
+      results[item.name] = await scenario(item.base ?? service.url, item.request, item.connections);
+    }
+    if (!only || only.test('/health/live')) {
+      log('  GET /health/live while logins run flat out');
+      const login = scenarios.find((s) => s.name === 'POST /auth/login').request;
+      const [health] = await Promise.all([
+        scenario(service.url, { method: 'GET', path: '/health/live' }, 1),
+        scenario(service.url, login, CONNECTIONS),
+      ]);
+      results['GET /health/live during logins'] = health;
+    }
+  });
+
+  if (!only || only.test('login')) {
+    log('  raw argon2id verification rate');
+    const out = spawnSync(process.execPath, [join(__dirname, 'argon2-rate.js'), String(DURATION)], {
+      env: process.env,
+      encoding: 'utf8',
+    });
+    const raw = JSON.parse(out.stdout);
+    results['argon2id verify (raw)'] = {
+      rps: raw.perSecond,
+      byConcurrency: raw.byConcurrency,
+      p50: null,
+      p95: null,
+      p99: null,
+      errors: 0,
+      runs: [],
+    };
+  }
+
+  await stop(service.child);
+  await stop(bare);
+  if (embedded) await stop(embedded.child);
+
+  const rows = Object.entries(results).map(([name, r]) => {
+    const limitName = scenarios.find((s) => s.name === name)?.limit;
+    const limit = limitName ? results[limitName]?.rps : undefined;
+    const connections =
+      scenarios.find((s) => s.name === name)?.connections ?? (name.startsWith('argon2') ? null : name.includes('health') ? 1 : CONNECTIONS);
+    return {
+      scenario: name,
+      connections,
+      rps: r.rps,
+      p50: r.p50,
+      p95: r.p95,
+      p99: r.p99,
+      errors: r.errors,
+      ratio: limit ? r.rps / limit : null,
+    };
+  });
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: require('node:os').cpus().length,
+      memoryGiB: Math.round(require('node:os').totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    dataSet: { users: USERS, loadSeconds },
+    settings: { connections: CONNECTIONS, latencyConnections: LATENCY_CONNECTIONS, duration: DURATION, warmup: WARMUP, runs: RUNS },
+    startToReadyMs: median(readyTimes),
+    peakRssMiB: peak / 2 ** 20,
+    productionNodeModulesMiB: null,
+    results: rows,
+    totalSeconds: (Date.now() - startedAt) / 1000,
+  };
+  const fixed = (value, digits = 0) => (value === null || value === undefined ? '' : value.toFixed(digits));
+  log('');
+  log(`| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to limit |`);
+  log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  for (const row of rows) {
+    log(
+      `| ${row.scenario} | ${row.connections ?? ''} | ${fixed(row.rps)} | ${fixed(row.p50)} | ${fixed(row.p95)} | ${fixed(row.p99)} | ${row.errors} | ${row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`} |`,
+    );
+  }
+  log('');
+  log(
+    `data set: ${USERS.toLocaleString('en')} users${loadSeconds ? ` (loaded in ${loadSeconds.toFixed(0)} s)` : ''}; ${report.machine.cores} cores; ${CONNECTIONS} connections (${LATENCY_CONNECTIONS} for list and search), ${RUNS} x ${DURATION} s after ${WARMUP} s warm-up, medians`,
+  );
+  log(`start to ready: ${report.startToReadyMs.toFixed(0)} ms; peak RSS under load: ${report.peakRssMiB.toFixed(0)} MiB`);
+  const file = options.json ?? join(root, 'bench', 'results', `bench-${USERS}-${Date.now()}.json`);
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`written to ${file}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
