@@ -72,9 +72,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
+/**
+ * Serves the Swagger UI at /docs and the document at /docs-json. The document is built on its first
+ * request rather than at boot (a factory), which keeps it out of the time to ready.
+ */
 export function setupSwagger(app: INestApplication): void {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'User Management Service API',
     swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
