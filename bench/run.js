@@ -14,10 +14,20 @@ const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
 const argon2 = require('argon2');
-const { Client } = require('pg');
 const { loadDataSet, loadedUsers } = require('./load-data');
+const {
+  root,
+  PASSWORD,
+  BENCH_PG,
+  databaseUrl,
+  withClient,
+  freePort,
+  stop,
+  startService,
+  serviceEnvironment,
+  signIn: signInAt,
+} = require('./lib');
 
-const root = join(__dirname, '..');
 const { values: options } = parseArgs({
   options: {
     users: { type: 'string', default: '100000' },
@@ -40,84 +50,21 @@ const CONNECTIONS = Number(options.connections);
 const LATENCY_CONNECTIONS = Number(options['latency-connections']);
 // Page 5,000 of 10 rows; the middle page on data sets too small to have one.
 const DEEP_PAGE = Math.min(5000, Math.max(1, Math.floor(USERS / 20)));
-const PASSWORD = 'bench-password';
 const log = (message) => process.stdout.write(`${message}\n`);
 
-function databaseUrl(base, name) {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function withClient(url, work) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort() {
-  const { createServer } = require('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, child, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('the process exited during start-up');
-    try {
-      const response = await fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function stop(child) {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
-
-/** The embedded PostgreSQL for the benchmark, kept under .data/bench-postgres between runs. */
 /**
- * The embedded PostgreSQL, with shared_buffers sized for a million-user data set (PostgreSQL's
- * default of 128 MB is sized for small machines; any production server of this size gets more).
+ * The embedded PostgreSQL of the benchmark, kept under .data/bench-postgres between runs, as a child
+ * process (test/support/pg-server.js).
  */
 function startEmbeddedPostgres() {
-  const settings = JSON.stringify({ shared_buffers: '512MB' });
   const script = join(root, 'test', 'support', 'pg-server.js');
-  const child = spawn(process.execPath, [script, join(root, '.data', 'bench-postgres'), '54340', settings], {
+  const child = spawn(process.execPath, [script, BENCH_PG.dataDir, String(BENCH_PG.port), JSON.stringify(BENCH_PG.settings)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
     child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
   });
-}
-
-async function startService(env, port) {
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
-    cwd: root,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
-  return { child, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 /** Peak resident memory of a process while `work` runs, sampled every 50 ms. */
@@ -206,18 +153,8 @@ async function main() {
   }
   const dbName = `ums_bench_${USERS}`;
   const dbUrl = databaseUrl(adminUrl, dbName);
-  const jwtSecret = randomBytes(32).toString('hex');
-  const serviceEnv = {
-    NODE_ENV: 'production',
-    ENV_FILE: 'none',
-    DATABASE_URL: dbUrl,
-    JWT_SECRET: jwtSecret,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_API: '0',
-    RATE_LIMIT_LOGIN: '0',
-    RATE_LIMIT_REGISTER: '0',
-    LOGIN_MAX_FAILURES: '1000',
-  };
+  const serviceEnv = serviceEnvironment(dbUrl);
+  const jwtSecret = serviceEnv.JWT_SECRET;
   const port = await freePort();
 
   const exists = await withClient(
@@ -248,6 +185,8 @@ async function main() {
     await stop(trial.child);
   }
   const service = await startService(serviceEnv, port);
+  // A second instance with the per-process auth cache off: it runs exactly the bare server's two queries per request.
+  const uncached = await startService({ ...serviceEnv, AUTH_CACHE_SIZE: '0' }, await freePort());
   const barePort = await freePort();
   const bare = spawn(process.execPath, [join(__dirname, 'bare-server.js')], {
     env: { PATH: process.env.PATH, PORT: String(barePort), DATABASE_URL: dbUrl, JWT_SECRET: jwtSecret, DATABASE_POOL_SIZE: '10' },
@@ -281,16 +220,7 @@ async function main() {
       pinyin: names.rows.map((r) => r.name_pinyin.replace(/ /g, '')),
     };
   });
-  const signIn = async (username) => {
-    const response = await fetch(`${service.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    });
-    const body = await response.json();
-    if (response.status !== 200) throw new Error(`cannot sign in ${username}: ${JSON.stringify(body)}`);
-    return body.data.access_token;
-  };
+  const signIn = (username) => signInAt(service.url, username);
   const userToken = await signIn(sample.users[0].username);
   const adminToken = await signIn(sample.admin);
   const ids = rotating(sample.users.map((u) => u.id));
@@ -313,6 +243,18 @@ async function main() {
       name: 'bare GET /users/:id',
       base: bareUrl,
       request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+    },
+    {
+      name: 'GET /auth/me (auth cache off)',
+      base: uncached.url,
+      request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) },
+      limit: 'bare GET /auth/me',
+    },
+    {
+      name: 'GET /users/:id (auth cache off)',
+      base: uncached.url,
+      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+      limit: 'bare GET /users/:id',
     },
     {
       name: 'GET /users page 1',
@@ -412,6 +354,7 @@ async function main() {
   }
 
   await stop(service.child);
+  await stop(uncached.child);
   await stop(bare);
   if (embedded) await stop(embedded.child);
 

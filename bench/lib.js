@@ -1,0 +1,118 @@
+'use strict';
+// Helpers shared by the benchmark (run.js) and the query-plan capture (explain.js).
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { createServer } = require('node:net');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+const root = join(__dirname, '..');
+const PASSWORD = 'bench-password';
+/** The embedded PostgreSQL of the benchmark: its folder, port and settings. */
+const BENCH_PG = {
+  dataDir: join(root, '.data', 'bench-postgres'),
+  port: 54340,
+  // PostgreSQL's default of 128 MB is sized for small machines; any server holding a million users gets more.
+  settings: { shared_buffers: '512MB' },
+};
+
+function databaseUrl(base, name) {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient(url, work) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('the process exited during start-up');
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+/** The production build (dist/main.js) as a child process; resolves once /health/ready answers 200. */
+async function startService(env, port) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
+  return { child, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** The service's environment for a benchmark run: production mode, limits that would get in the way off. */
+function serviceEnvironment(databaseUrl, extra = {}) {
+  return {
+    NODE_ENV: 'production',
+    ENV_FILE: 'none',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_LOGIN: '0',
+    RATE_LIMIT_REGISTER: '0',
+    LOGIN_MAX_FAILURES: '1000',
+    ...extra,
+  };
+}
+
+async function signIn(serviceUrl, username, password = PASSWORD) {
+  const response = await fetch(`${serviceUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`cannot sign in ${username}: ${JSON.stringify(body)}`);
+  return body.data.access_token;
+}
+
+module.exports = {
+  root,
+  PASSWORD,
+  BENCH_PG,
+  databaseUrl,
+  withClient,
+  freePort,
+  waitReady,
+  stop,
+  startService,
+  serviceEnvironment,
+  signIn,
+};
