@@ -251,9 +251,18 @@ export class UsersService {
       qb.andWhere(`${username} LIKE :contains${index} ESCAPE '\\'`, { [`contains${index}`]: `%${escapeLike(text.toLowerCase())}%` }),
     );
     if (query.name !== undefined && query.name.trim() !== '') {
+      // Terms of one or two characters (most Chinese names) have no trigram: their own index serves them.
       const terms = nameSearchTerms(query.name);
-      const clauses = terms.map((_, index) => `u.name_search LIKE :name${index} ESCAPE '\\'`);
-      qb.andWhere(`(${clauses.join(' OR ')})`, Object.fromEntries(terms.map((term, index) => [`name${index}`, `%${escapeLike(term)}%`])));
+      const clauses = terms.map((term, index) =>
+        [...term].length <= 2
+          ? `(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND u.name_search LIKE :name${index} ESCAPE '\\')`
+          : `u.name_search LIKE :name${index} ESCAPE '\\'`,
+      );
+      const parameters = terms.flatMap((term, index) => [
+        [`name${index}`, `%${escapeLike(term)}%`],
+        [`name${index}gram`, term],
+      ]);
+      qb.andWhere(`(${clauses.join(' OR ')})`, Object.fromEntries(parameters));
     }
     if (query.email !== undefined) qb.andWhere('u.email = :email', { email: query.email.trim().toLowerCase() });
     if (query.role !== undefined) qb.andWhere('u.role = :role', { role: query.role });
