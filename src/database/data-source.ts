@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
-
-/** Compiled migrations sit in dist/migrations, next to dist/src. */
-export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.js');
 
 /**
  * The one place that turns configuration into TypeORM options. The Nest app and
@@ -28,7 +25,7 @@ export function buildDataSourceOptions(config: AppConfig, purpose: 'app' | 'migr
     type: 'postgres',
     url: config.database.url,
     entities: ENTITIES,
-    migrations: [MIGRATIONS_GLOB],
+    migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

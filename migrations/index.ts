@@ -1,0 +1,22 @@
+/**
+ * Every migration, in order. The app, the TypeORM CLI (ormconfig.ts) and the bundled build all take
+ * them from here rather than from a folder glob; a unit test checks that no file in this folder is
+ * missing from the list.
+ */
+import { InitialSchema1795232992170 } from './1795232992170-InitialSchema';
+import { FeatureTables1795236000000 } from './1795236000000-FeatureTables';
+import { SeedOccupations1795236100000 } from './1795236100000-SeedOccupations';
+import { RefreshTokenSuccessor1795237000000 } from './1795237000000-RefreshTokenSuccessor';
+import { UserCounts1795238000000 } from './1795238000000-UserCounts';
+import { AuthChangeNotifications1795239000000 } from './1795239000000-AuthChangeNotifications';
+import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
+
+export const MIGRATIONS = [
+  InitialSchema1795232992170,
+  FeatureTables1795236000000,
+  SeedOccupations1795236100000,
+  RefreshTokenSuccessor1795237000000,
+  UserCounts1795238000000,
+  AuthChangeNotifications1795239000000,
+  NameShortGrams1795240000000,
+];
