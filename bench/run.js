@@ -141,7 +141,7 @@ function rotating(values) {
 
 async function main() {
   const startedAt = Date.now();
-  log('building the production bundle');
+  log('building the service');
   if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 
   let embedded = null;
@@ -212,7 +212,9 @@ async function main() {
     });
     // Names of users drawn at random: searches for people who exist, as often as their names occur.
     const names = await client.query(`SELECT name_pinyin FROM users WHERE name_pinyin IS NOT NULL ORDER BY random() LIMIT 200`);
+    const chinese = await client.query(`SELECT name FROM users WHERE name ~ '[一-龥]' ORDER BY random() LIMIT 200`);
     return {
+      chinese: chinese.rows.map((r) => r.name),
       users: users.rows,
       admin: admin.rows[0].username,
       deepCursor: deep.rows[0]?.id,
@@ -226,6 +228,7 @@ async function main() {
   const ids = rotating(sample.users.map((u) => u.id));
   const fragments = rotating(sample.fragments);
   const pinyin = rotating(sample.pinyin);
+  const chineseNames = rotating(sample.chinese);
   const loginUsers = rotating(sample.users.slice(1, 200).map((u) => u.username));
   let registered = 0;
   const runTag = randomBytes(3).toString('hex');
@@ -279,6 +282,16 @@ async function main() {
         path: '/',
         headers: auth(adminToken),
         setupRequest: (req) => ({ ...req, path: `/api/v1/users?name=${encodeURIComponent(pinyin())}` }),
+      },
+    },
+    {
+      name: 'GET /users?name=<Chinese name>',
+      connections: LATENCY_CONNECTIONS,
+      request: {
+        method: 'GET',
+        path: '/',
+        headers: auth(adminToken),
+        setupRequest: (req) => ({ ...req, path: `/api/v1/users?name=${encodeURIComponent(chineseNames())}` }),
       },
     },
     {
