@@ -61,6 +61,9 @@ async function main() {
     format: 'cjs',
     external: EXTERNAL,
     plugins: [typeormCompat, missingStaysExternal],
+    // import() becomes require() (Node 20 loads ES modules that way too): a script compiled with a
+    // code cache has no loader for import() without an experimental flag.
+    supported: { 'dynamic-import': false },
     // ES modules inside the bundle that ask for their own URL get the bundle's.
     define: { 'import.meta.url': '__bundle_url' },
     banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 /**
  * Starts the service from its bundle (dist/bundle/main.js, written by scripts/bundle.js) with a V8
@@ -34,7 +34,6 @@ function start(): void {
   const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
     filename: bundle,
     cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const bundleModule = new Module(bundle, module);
   bundleModule.filename = bundle;
