@@ -85,6 +85,26 @@ describe('Users', () => {
       expect(response.body.data.data.map((row: { id: string }) => row.id)).toEqual([tagged[index].id]);
     });
 
+    it('pages a name search in created_at order, by page and by cursor, in both directions', async () => {
+      const family = `${tag}家族`;
+      const members: TestUser[] = [];
+      for (const suffix of ['甲', '乙', '丙']) members.push(await registerUser(service.http, { profile: { name: `${family}${suffix}` } }));
+      const ids = members.map((member) => member.id);
+      for (const [sort, expected] of [
+        ['created_at', ids],
+        ['-created_at', [...ids].reverse()],
+      ] as const) {
+        const name = encodeURIComponent(family);
+        const page1 = await get(`/api/v1/users?name=${name}&limit=2&sort=${sort}`, admin.token);
+        const page2 = await get(`/api/v1/users?name=${name}&limit=2&page=2&sort=${sort}`, admin.token);
+        expect(page1.body.data.count).toBe(3);
+        const byPage = [...page1.body.data.data, ...page2.body.data.data].map((row: { id: string }) => row.id);
+        expect(byPage).toEqual(expected);
+        const next = await get(`/api/v1/users?name=${name}&limit=2&sort=${sort}&cursor=${page1.body.data.next_cursor}`, admin.token);
+        expect(next.body.data.data.map((row: { id: string }) => row.id)).toEqual(expected.slice(2));
+      }
+    });
+
     it('pages by cursor (keyset) through the same rows as by page, in both directions', async () => {
       for (const sort of ['created_at', '-created_at']) {
         const byPage: string[] = [];
