@@ -27,9 +27,11 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     MIGRATIONS_RUN=true
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
+# The code stays owned by root: the service user can read it, not change it (so the start-up code
+# cache is the build's; see src/load-bundle.ts).
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

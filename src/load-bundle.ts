@@ -6,9 +6,9 @@ import { Script } from 'node:vm';
 /**
  * Starts the service from its bundle (dist/bundle/main.js, written by scripts/bundle.js) with a V8
  * code cache, so that start-up neither resolves some 1,500 module files nor compiles them again.
- * The build writes a first cache; once the service has run for a few seconds it writes a fuller
- * one beside it (every function it ran while starting) if that folder is writable, and later starts
- * use it. A cache V8 refuses (another Node.js version) is ignored. Without a bundle (tsc alone), the
+ * The build writes a cache after evaluating every module; once the service has run for a few seconds
+ * it writes a fuller one beside it (every function it ran while starting) if that folder is writable
+ * (not in the Docker image, where the code belongs to root), and later starts use it. A cache V8 refuses (another Node.js version) is ignored. Without a bundle (tsc alone), the
  * unbundled build starts instead.
  */
 const bundle = join(__dirname, '..', 'bundle', 'main.js');
