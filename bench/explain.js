@@ -11,10 +11,24 @@ const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { loadedUsers } = require('./load-data');
-const { root, BENCH_PG, databaseUrl, withClient, freePort, stop, startService, serviceEnvironment, signIn } = require('./lib');
+const {
+  root,
+  BENCH_PG,
+  databaseUrl,
+  withClient,
+  freePort,
+  stop,
+  startService,
+  serviceEnvironment,
+  signIn,
+  deepPage,
+  cursorBefore,
+  benchAdmin,
+} = require('./lib');
 
 const { values: options } = parseArgs({ options: { users: { type: 'string', default: '1000000' } } });
 const USERS = Number(options.users);
+const DEEP_PAGE = deepPage(USERS);
 const log = (message) => process.stdout.write(`${message}\n`);
 
 const AUTO_EXPLAIN = {
@@ -56,10 +70,6 @@ async function main() {
         `SELECT replace(name_pinyin, ' ', '') AS p, count(*) AS n FROM users WHERE name_pinyin IS NOT NULL
           GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
       );
-      const admin = await client.query(`SELECT username FROM users WHERE role = 'admin' AND state = 1 ORDER BY created_at LIMIT 1`);
-      const deep = await client.query(`SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at, id OFFSET $1 LIMIT 1`, [
-        Math.min(5000, Math.floor(USERS / 20)) * 10 - 11,
-      ]);
       const someone = await client.query(`SELECT username, name FROM users WHERE name ~ '[一-龥]' ORDER BY created_at DESC LIMIT 1`);
       return {
         commonFragment: rows[0],
@@ -68,15 +78,14 @@ async function main() {
         longFragment: someone.rows[0].username.replace(/\d+$/, '').slice(0, 5),
         commonPinyin: pinyin.rows[0].p,
         chineseName: someone.rows[0].name,
-        admin: admin.rows[0].username,
-        deepCursor: deep.rows[0].id,
+        admin: await benchAdmin(client),
+        deepCursor: await cursorBefore(client, DEEP_PAGE),
       };
     });
 
     const service = await startService(serviceEnvironment(dbUrl), await freePort());
     try {
       const token = await signIn(service.url, samples.admin);
-      const deepPage = Math.min(5000, Math.max(1, Math.floor(USERS / 20)));
       const cases = [
         ['page-1', '/api/v1/users?page=1&limit=10'],
         [`fragment-common-${samples.commonFragment.fragment}`, `/api/v1/users?username_container=${samples.commonFragment.fragment}`],
@@ -85,7 +94,7 @@ async function main() {
         [`fragment-long-${samples.longFragment}`, `/api/v1/users?username_container=${samples.longFragment}`],
         [`pinyin-${samples.commonPinyin}`, `/api/v1/users?name=${encodeURIComponent(samples.commonPinyin)}`],
         ['name-chinese', `/api/v1/users?name=${encodeURIComponent(samples.chineseName)}`],
-        [`page-${deepPage}`, `/api/v1/users?page=${deepPage}&limit=10`],
+        [`page-${DEEP_PAGE}`, `/api/v1/users?page=${DEEP_PAGE}&limit=10`],
         ['cursor', `/api/v1/users?cursor=${samples.deepCursor}&limit=10`],
         ['filter-role-admin', '/api/v1/users?role=admin'],
       ];

@@ -103,7 +103,29 @@ async function signIn(serviceUrl, username, password = PASSWORD) {
   return body.data.access_token;
 }
 
+/** The deep page of the benchmark: page 5,000 of 10 rows, or the middle page of a data set too small to have one. */
+function deepPage(users) {
+  return Math.min(5000, Math.max(1, Math.floor(users / 20)));
+}
+
+/** The id a cursor must name to get the rows of `page` (10 a page): the last row of the page before. */
+async function cursorBefore(client, page) {
+  const { rows } = await client.query(`SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at, id OFFSET $1 LIMIT 1`, [
+    (page - 1) * 10 - 1,
+  ]);
+  return rows[0]?.id;
+}
+
+/** The username of the data set's first active admin (the loader gives them the benchmark password). */
+async function benchAdmin(client) {
+  const { rows } = await client.query(`SELECT username FROM users WHERE role = 'admin' AND state = 1 ORDER BY created_at LIMIT 1`);
+  return rows[0].username;
+}
+
 module.exports = {
+  deepPage,
+  cursorBefore,
+  benchAdmin,
   root,
   PASSWORD,
   BENCH_PG,

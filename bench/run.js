@@ -26,6 +26,9 @@ const {
   startService,
   serviceEnvironment,
   signIn: signInAt,
+  deepPage,
+  cursorBefore,
+  benchAdmin,
 } = require('./lib');
 
 const { values: options } = parseArgs({
@@ -49,7 +52,7 @@ const CONNECTIONS = Number(options.connections);
 // The list and search scenarios are latency targets (p95 of one query), measured without queueing.
 const LATENCY_CONNECTIONS = Number(options['latency-connections']);
 // Page 5,000 of 10 rows; the middle page on data sets too small to have one.
-const DEEP_PAGE = Math.min(5000, Math.max(1, Math.floor(USERS / 20)));
+const DEEP_PAGE = deepPage(USERS);
 const log = (message) => process.stdout.write(`${message}\n`);
 
 /**
@@ -201,10 +204,6 @@ async function main() {
           AND NOT EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0)
         ORDER BY random() LIMIT 1000`,
     );
-    const admin = await client.query(`SELECT username FROM users WHERE role = 'admin' AND state = 1 ORDER BY created_at LIMIT 1`);
-    const deep = await client.query(`SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at, id OFFSET $1 LIMIT 1`, [
-      (DEEP_PAGE - 1) * 10 - 1,
-    ]);
     const fragments = users.rows.slice(0, 200).map((row) => {
       const letters = row.username.replace(/\d+$/, '');
       const at = Math.floor(Math.random() * Math.max(1, letters.length - 2));
@@ -216,8 +215,8 @@ async function main() {
     return {
       chinese: chinese.rows.map((r) => r.name),
       users: users.rows,
-      admin: admin.rows[0].username,
-      deepCursor: deep.rows[0]?.id,
+      admin: await benchAdmin(client),
+      deepCursor: await cursorBefore(client, DEEP_PAGE),
       fragments,
       pinyin: names.rows.map((r) => r.name_pinyin.replace(/ /g, '')),
     };
@@ -233,76 +232,68 @@ async function main() {
   let registered = 0;
   const runTag = randomBytes(3).toString('hex');
   const auth = (token) => ({ authorization: `Bearer ${token}` });
+  /** A GET with the token; `path` is a string, or a function giving each request its own path. */
+  const get = (token, path) =>
+    typeof path === 'function'
+      ? { method: 'GET', path: '/', headers: auth(token), setupRequest: (req) => ({ ...req, path: path() }) }
+      : { method: 'GET', path, headers: auth(token) };
+  const me = () => get(userToken, '/api/v1/auth/me');
+  const userById = () => get(adminToken, () => `/api/v1/users/${ids()}`);
 
   const scenarios = [
-    { name: 'GET /auth/me', request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) }, limit: 'bare GET /auth/me' },
-    { name: 'bare GET /auth/me', base: bareUrl, request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) } },
+    { name: 'GET /auth/me', request: me(), limit: 'bare GET /auth/me' },
+    { name: 'bare GET /auth/me', base: bareUrl, request: me() },
     {
       name: 'GET /users/:id (admin)',
-      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+      request: userById(),
       limit: 'bare GET /users/:id',
     },
     {
       name: 'bare GET /users/:id',
       base: bareUrl,
-      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+      request: userById(),
     },
     {
       name: 'GET /auth/me (auth cache off)',
       base: uncached.url,
-      request: { method: 'GET', path: '/api/v1/auth/me', headers: auth(userToken) },
+      request: me(),
       limit: 'bare GET /auth/me',
     },
     {
       name: 'GET /users/:id (auth cache off)',
       base: uncached.url,
-      request: { method: 'GET', path: '/', headers: auth(adminToken), setupRequest: (req) => ({ ...req, path: `/api/v1/users/${ids()}` }) },
+      request: userById(),
       limit: 'bare GET /users/:id',
     },
     {
       name: 'GET /users page 1',
       connections: LATENCY_CONNECTIONS,
-      request: { method: 'GET', path: '/api/v1/users?page=1&limit=10', headers: auth(adminToken) },
+      request: get(adminToken, '/api/v1/users?page=1&limit=10'),
     },
     {
       name: 'GET /users?username_container=<3 letters>',
       connections: LATENCY_CONNECTIONS,
-      request: {
-        method: 'GET',
-        path: '/',
-        headers: auth(adminToken),
-        setupRequest: (req) => ({ ...req, path: `/api/v1/users?username_container=${fragments()}` }),
-      },
+      request: get(adminToken, () => `/api/v1/users?username_container=${fragments()}`),
     },
     {
       name: 'GET /users?name=<pinyin>',
       connections: LATENCY_CONNECTIONS,
-      request: {
-        method: 'GET',
-        path: '/',
-        headers: auth(adminToken),
-        setupRequest: (req) => ({ ...req, path: `/api/v1/users?name=${encodeURIComponent(pinyin())}` }),
-      },
+      request: get(adminToken, () => `/api/v1/users?name=${encodeURIComponent(pinyin())}`),
     },
     {
       name: 'GET /users?name=<Chinese name>',
       connections: LATENCY_CONNECTIONS,
-      request: {
-        method: 'GET',
-        path: '/',
-        headers: auth(adminToken),
-        setupRequest: (req) => ({ ...req, path: `/api/v1/users?name=${encodeURIComponent(chineseNames())}` }),
-      },
+      request: get(adminToken, () => `/api/v1/users?name=${encodeURIComponent(chineseNames())}`),
     },
     {
       name: `GET /users page ${DEEP_PAGE}`,
       connections: LATENCY_CONNECTIONS,
-      request: { method: 'GET', path: `/api/v1/users?page=${DEEP_PAGE}&limit=10`, headers: auth(adminToken) },
+      request: get(adminToken, `/api/v1/users?page=${DEEP_PAGE}&limit=10`),
     },
     {
       name: 'GET /users?cursor= (same rows)',
       connections: LATENCY_CONNECTIONS,
-      request: { method: 'GET', path: `/api/v1/users?cursor=${sample.deepCursor}&limit=10`, headers: auth(adminToken) },
+      request: get(adminToken, `/api/v1/users?cursor=${sample.deepCursor}&limit=10`),
     },
     {
       name: 'POST /auth/login',
