@@ -252,17 +252,19 @@ export class UsersService {
     );
     if (query.name !== undefined && query.name.trim() !== '') {
       // Terms of one or two characters (most Chinese names) have no trigram: their own index serves them.
-      const terms = nameSearchTerms(query.name);
-      const clauses = terms.map((term, index) =>
-        [...term].length <= 2
-          ? `(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND u.name_search LIKE :name${index} ESCAPE '\\')`
-          : `u.name_search LIKE :name${index} ESCAPE '\\'`,
-      );
-      const parameters = terms.flatMap((term, index) => [
-        [`name${index}`, `%${escapeLike(term)}%`],
-        [`name${index}gram`, term],
-      ]);
-      qb.andWhere(`(${clauses.join(' OR ')})`, Object.fromEntries(parameters));
+      const clauses: string[] = [];
+      const parameters: Record<string, string> = {};
+      nameSearchTerms(query.name).forEach((term, index) => {
+        const like = `u.name_search LIKE :name${index} ESCAPE '\\'`;
+        parameters[`name${index}`] = `%${escapeLike(term)}%`;
+        if ([...term].length > 2) {
+          clauses.push(like);
+        } else {
+          parameters[`name${index}gram`] = term;
+          clauses.push(`(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND ${like})`);
+        }
+      });
+      qb.andWhere(`(${clauses.join(' OR ')})`, parameters);
     }
     if (query.email !== undefined) qb.andWhere('u.email = :email', { email: query.email.trim().toLowerCase() });
     if (query.role !== undefined) qb.andWhere('u.role = :role', { role: query.role });
