@@ -55,15 +55,21 @@ node -e "const {Client}=require('pg');const c=new Client({connectionString:proce
 db_url=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$admin_url" "$db")
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 
-start=$(date +%s%N)
-(cd "$work" && exec env NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=$db_url JWT_SECRET=$(head -c 48 /dev/urandom | base64) \
-  LOG_LEVEL=warn node dist/main.js >"$work/service.log" 2>&1) &
-pid=$!
-until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$work/service.log" >&2; exit 1; fi
-  sleep 0.05
-done
-echo "start to ready (fresh database, migrations included): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+# Starts the artifact as the image would, waits for readiness and prints the time it took ($1: what is measured).
+start_service() {
+  local start
+  start=$(date +%s%N)
+  (cd "$work" && exec env NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=$db_url \
+    JWT_SECRET=$(head -c 48 /dev/urandom | base64) LOG_LEVEL=warn node dist/main.js >>"$work/service.log" 2>&1) &
+  pid=$!
+  until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then cat "$work/service.log" >&2; exit 1; fi
+    sleep 0.02
+  done
+  echo "start to ready ($1): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+}
+
+start_service "fresh database, migrations included"
 
 register=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
   -d '{"username":"artifact01","email":"artifact01@example.com","password":"artifact-pass"}' "http://127.0.0.1:$port/api/v1/auth/register")
@@ -73,15 +79,7 @@ echo "register: $register, login: $login"
 kill -TERM "$pid"; wait "$pid" || true
 
 # Start to ready again, on the now migrated database (the usual restart).
-start=$(date +%s%N)
-(cd "$work" && exec env NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=$db_url JWT_SECRET=$(head -c 48 /dev/urandom | base64) \
-  LOG_LEVEL=warn node dist/main.js >>"$work/service.log" 2>&1) &
-pid=$!
-until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$work/service.log" >&2; exit 1; fi
-  sleep 0.02
-done
-echo "start to ready (migrated database): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+start_service "migrated database"
 kill -TERM "$pid"; wait "$pid" || true
 node -e "const {Client}=require('pg');const c=new Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('DROP DATABASE '+process.argv[2]+' WITH (FORCE)')).then(()=>c.end())" "$admin_url" "$db"
 [ "$register" = 201 ] && [ "$login" = 200 ]
