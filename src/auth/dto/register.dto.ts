@@ -1,26 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { EmailField, PasswordField, PhoneField, ProfileField, UsernameField } from '../../users/dto/account-fields';
-import { ProfileDto } from '../../users/dto/profile.dto';
+import { NewAccountDto } from '../../users/dto/new-account.dto';
 
 /** POST /auth/register. Unknown fields (a `role`, say) are refused with 40001. */
-export class RegisterDto {
-  @UsernameField(true)
-  username!: string;
-
-  @EmailField(true)
-  email!: string;
-
-  @PasswordField(true)
-  password!: string;
-
-  @PhoneField()
-  phone_number?: string | null;
-
-  @ProfileField()
-  profile?: ProfileDto;
-
+export class RegisterDto extends NewAccountDto {
   @ApiPropertyOptional({
     type: 'integer',
     format: 'int32',
