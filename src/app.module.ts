@@ -7,10 +7,12 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/interceptors/envelope.interceptor';
 import { UndeclaredInputInterceptor } from './common/interceptors/undeclared-input.interceptor';
 import { AppValidationPipe } from './common/pipes/app-validation.pipe';
+import { PoliciesModule } from './common/policies/access-policy.service';
 import { SecurityModule } from './common/security/security.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { TransactionsModule } from './database/transactions';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { InvitationsModule } from './invitations/invitations.module';
@@ -29,7 +31,9 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggingModule,
         DatabaseModule,
+        TransactionsModule,
         SecurityModule,
+        PoliciesModule,
         AuditLogModule,
         UsersModule,
         AuthModule,

@@ -5,7 +5,7 @@ import type { Role } from '../config/app-config';
 import { AuthUser, IS_PUBLIC, MIN_ROLE } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
-import { hasAtLeast } from '../common/policies/roles';
+import { AccessPolicy } from '../common/policies/access-policy.service';
 
 /**
  * The global guard: every route needs a valid, unrevoked access token unless marked @Public(),
@@ -13,7 +13,10 @@ import { hasAtLeast } from '../common/policies/roles';
  */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly policy: AccessPolicy,
+  ) {
     super();
   }
 
@@ -23,7 +26,7 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     await super.canActivate(context);
     const user = context.switchToHttp().getRequest<{ user: AuthUser }>().user;
     const minimum = this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, targets) ?? 'user';
-    if (!hasAtLeast(user.role, minimum)) throw new AppException(ErrorCode.FORBIDDEN_ROLE);
+    if (!this.policy.can(user, 'route.enter', { floor: minimum })) throw new AppException(ErrorCode.FORBIDDEN_ROLE);
     return true;
   }
 

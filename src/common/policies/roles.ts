@@ -1,14 +1,10 @@
 import type { Role } from '../../config/app-config';
-import { AppException } from '../errors/app.exception';
 
 export const ROLES: readonly Role[] = ['user', 'admin', 'superadmin'];
 
 const RANK: Record<Role, number> = { user: 0, admin: 1, superadmin: 2 };
 
-export function roleRank(role: Role): number {
-  return RANK[role];
-}
-
+/** The role order user < admin < superadmin. Only the policies compare roles. */
 export function hasAtLeast(role: Role, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
@@ -18,10 +14,9 @@ export function outranks(actor: Role, target: Role): boolean {
   return RANK[actor] > RANK[target];
 }
 
-/**
- * The role floor of a feature operation, checked by the service itself so that every API serving it
- * (canonical and source-compatible) applies the same rule.
- */
+/** @deprecated being replaced by route floors (@Authenticated({ role })) and AccessPolicy; removed once unused. */
 export function requireRole(actor: { role: Role }, minimum: Role): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AppException } = require('../errors/app.exception') as typeof import('../errors/app.exception');
   if (!hasAtLeast(actor.role, minimum)) throw AppException.forbidden();
 }
