@@ -60,6 +60,9 @@ export interface Checks {
 
 export type Action = keyof Checks;
 
+/** Without configuration, the strictest reading (response classes deciding fields need no rules). */
+const STRICTEST: AccessRules = { deleteMinRole: 'superadmin' };
+
 const isStaff = (actor: Actor): boolean => hasAtLeast(actor.role, 'admin');
 
 /** Staff over the target: superadmins over anyone, admins over lower roles. */
@@ -71,7 +74,7 @@ const staffOver = (actor: Actor, target: { role: Role }): boolean =>
  * only on users of a lower role (superadmins on anyone but themselves for role, state, password
  * and deletion); users act only on their own account.
  */
-export function can<A extends Action>(actor: Actor, action: A, target: Checks[A], rules: AccessRules): boolean {
+export function can<A extends Action>(actor: Actor, action: A, target: Checks[A], rules: AccessRules = STRICTEST): boolean {
   const check = { action, target } as { [K in Action]: { action: K; target: Checks[K] } }[Action];
   const self = (id: string): boolean => actor.id === id;
   switch (check.action) {
