@@ -10,6 +10,7 @@ import { RefreshTokenSuccessor1795237000000 } from './1795237000000-RefreshToken
 import { UserCounts1795238000000 } from './1795238000000-UserCounts';
 import { AuthChangeNotifications1795239000000 } from './1795239000000-AuthChangeNotifications';
 import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
+import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAuthChangeNotifications';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   UserCounts1795238000000,
   AuthChangeNotifications1795239000000,
   NameShortGrams1795240000000,
+  DropAuthChangeNotifications1795241000000,
 ];

@@ -15,23 +15,8 @@ import { setupSwagger } from './common/swagger/swagger';
 import { passwordPolicy } from './common/validation/validators';
 import { AppConfig, TrustProxy } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
-import { AuthStateCache } from './auth/auth-state.cache';
 
 const MAX_JSON_DEPTH = 32;
-const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/**
- * Writes that only add rows (a session, an account, audit records) or stamp last_login_at: nothing
- * a cached session check depends on, so they need not wait for the session cache to catch up.
- */
-const CREATES_ONLY = new Set([
-  '/api/v1/auth/login',
-  '/api/v1/auth/register',
-  '/api/v1/user/login',
-  '/api/v1/user/register',
-  '/api/login',
-  '/api/register',
-]);
-
 /**
  * helmet's headers, computed once: they do not depend on the request, and helmet's own middleware
  * (and @fastify/helmet) would rebuild them on every request. The Swagger UI at /docs loads only its
@@ -167,12 +152,6 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     void reply.headers(SECURITY_HEADERS);
     void reply.header('X-Request-Id', request.id);
     if (request.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');
-  });
-  // A request that may have changed something answers once this instance's session cache has seen
-  // every change committed before it: its client never meets the old state here.
-  const authCache = app.get(AuthStateCache);
-  fastify.addHook('onSend', async (request) => {
-    if (!READ_ONLY_METHODS.has(request.method) && !CREATES_ONLY.has(request.routeOptions.url ?? '')) await authCache.catchUp();
   });
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {

@@ -33,4 +33,15 @@ export class AuditLogService {
       details: entry.details ?? null,
     });
   }
+
+  /** When the user's state was last changed to `state`, from the log (null if never). */
+  async lastStateChange(userId: string, state: number): Promise<Date | null> {
+    const rows: Array<{ operate_time: Date }> = await this.dataSource.query(
+      `SELECT operate_time FROM audit_logs
+        WHERE user_id = $1 AND operation = $2 AND details->>'to' = $3
+        ORDER BY seq DESC LIMIT 1`,
+      [userId, AuditOperation.STATE_CHANGED, String(state)],
+    );
+    return rows[0]?.operate_time ?? null;
+  }
 }

@@ -1,24 +1,22 @@
-import { preparedQuery } from '../common/database/prepared';
-import { inTransaction } from '../common/database/transaction';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
 import { InvitationsService } from '../invitations/invitations.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { AuthUser } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
+import { AccessPolicy } from '../common/policies/access-policy.service';
 import { ErrorCode } from '../common/errors/error-codes';
 import type { RequestMeta } from '../common/http/request-meta';
 import { Page, PaginationQuery, toPage } from '../common/pagination/pagination';
 import { bilingual } from '../common/pipes/validation-messages';
 import { PasswordHasher } from '../common/security/password-hasher';
 import { AppConfig } from '../config/app-config';
+import { Transactions } from '../database/transactions';
 import { USERNAME_PATTERN } from '../users/dto/account-fields';
 import type { UpdateMeDto } from '../users/dto/update-user.dto';
-import { USER_STATE, User } from '../users/user.entity';
+import type { User } from '../users/user.entity';
 import { UserResponse } from '../users/user.response';
 import { UsersService } from '../users/users.service';
 import { LoginResponse, SessionResponse, TokenPairResponse } from './dto/auth.responses';
@@ -26,19 +24,15 @@ import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto } from './dto/login.dto';
 import type { RegisterDto } from './dto/register.dto';
 import { LoginLockoutService } from './login-lockout.service';
+import type { BlockReason, LoginAccount } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
 
-/** The account a login names, as the login needs it. */
-interface LoginAccount {
-  id: string;
-  username: string;
-  role: AuthUser['role'];
-  state: number;
-  deletedAt: Date | null;
-  passwordHash: string;
-  blacklisted: boolean;
-}
+/** The answer a login gives for the first reason that blocks an account (a deleted one answers like an unknown one). */
+const LOGIN_BLOCK_ERRORS: Record<Exclude<BlockReason, 'deleted'>, ErrorCode> = {
+  disabled: ErrorCode.ACCOUNT_DISABLED,
+  blacklisted: ErrorCode.ACCOUNT_BLACKLISTED,
+};
 
 function sameSecret(a: string, b: string): boolean {
   const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -48,7 +42,7 @@ function sameSecret(a: string, b: string): boolean {
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -58,6 +52,7 @@ export class AuthService {
     private readonly audit: AuditLogService,
     private readonly invitations: InvitationsService,
     private readonly metrics: MetricsService,
+    private readonly policy: AccessPolicy,
   ) {}
 
   /**
@@ -83,16 +78,14 @@ export class AuthService {
         details: invitation === 'static' ? { invitation: 'static' } : undefined,
         inTransaction:
           invitation && invitation !== 'static'
-            ? async (manager, created) => {
-                const invitationId = await this.invitations.consume(invitation.code, manager);
-                await manager.update(User, { id: created.id }, { invitationId });
-                created.invitationId = invitationId;
-                return { invitation_id: invitationId };
+            ? async (tx) => {
+                const invitationId = await this.invitations.consume(invitation.code, tx);
+                return { invitationId, details: { invitation_id: invitationId } };
               }
             : undefined,
       },
     );
-    return UserResponse.from(user, 'full');
+    return UserResponse.from(user, user);
   }
 
   /**
@@ -115,22 +108,24 @@ export class AuthService {
 
   /**
    * Login by username or email. Every wrong credential gets the same answer after the same work
-   * (a full argon2 verification, against a dummy hash when there is no such account). Disabled or
-   * blacklisted state is told only after a correct password.
+   * (a full argon2 verification, against a dummy hash when there is no such account). What blocks
+   * the account (SessionsRepository's ACCOUNT_BLOCKS) is told only after a correct password.
+   * `staffOnly` (the 001 API's admin login) turns away accounts with the user role like a wrong password.
    */
-  async login(body: LoginDto, meta: RequestMeta, options: { requireRole?: 'admin' } = {}): Promise<LoginResponse> {
+  async login(body: LoginDto, meta: RequestMeta, options: { staffOnly?: boolean } = {}): Promise<LoginResponse> {
     const identifier = (body.username ?? body.email ?? '').trim();
     const lockKey = LoginLockoutService.loginKey(identifier);
-    const { lockedSeconds, account } = await this.loginCandidate(lockKey, body.username, body.email);
+    const [lockedSeconds, account] = await Promise.all([this.lockout.lockedFor(lockKey), this.loginAccount(body.username, body.email)]);
     if (lockedSeconds > 0) {
       this.metrics.logins.inc({ outcome: 'locked' });
       throw AppException.tooManyRequests(lockedSeconds);
     }
 
     const passwordOk = await this.hasher.verify(account?.passwordHash, body.password);
-    const roleOk = !options.requireRole || (account !== null && account.role !== 'user');
+    const deleted = account?.blocks[0] === 'deleted';
+    const roleOk = !options.staffOnly || (account !== null && account.role !== 'user');
     // A deleted account answers like an unknown one; the attempt is still audited against it.
-    if (!account || account.deletedAt || !passwordOk || !roleOk) {
+    if (!account || deleted || !passwordOk || !roleOk) {
       // The failure that reaches the limit still answers 40102; failures past it (parallel guesses) meet the lock.
       const lockedBefore = await this.lockout.recordFailure(lockKey);
       await this.audit.record({
@@ -138,18 +133,15 @@ export class AuthService {
         userId: account?.id ?? null,
         operatorId: account?.id ?? null,
         meta,
-        details: {
-          reason: !account ? 'unknown_account' : account.deletedAt ? 'deleted' : !passwordOk ? 'wrong_password' : 'role_not_allowed',
-        },
+        details: { reason: !account ? 'unknown_account' : deleted ? 'deleted' : !passwordOk ? 'wrong_password' : 'role_not_allowed' },
       });
       this.metrics.logins.inc({ outcome: lockedBefore ? 'locked' : 'wrong_credentials' });
       if (lockedBefore) throw AppException.tooManyRequests(await this.lockout.lockedFor(lockKey));
       throw new AppException(ErrorCode.WRONG_CREDENTIALS);
     }
 
-    const block =
-      account.state !== USER_STATE.NORMAL ? ErrorCode.ACCOUNT_DISABLED : account.blacklisted ? ErrorCode.ACCOUNT_BLACKLISTED : null;
-    if (block !== null) {
+    const block = account.blocks[0] as Exclude<BlockReason, 'deleted'> | undefined;
+    if (block !== undefined) {
       // Parallel guesses may have locked the key while this password was being checked.
       const lockedMeanwhile = await this.lockout.lockedFor(lockKey);
       if (lockedMeanwhile > 0) {
@@ -162,16 +154,16 @@ export class AuthService {
         userId: account.id,
         operatorId: account.id,
         meta,
-        details: { reason: block === ErrorCode.ACCOUNT_DISABLED ? 'disabled' : 'blacklisted' },
+        details: { reason: block },
       });
-      this.metrics.logins.inc({ outcome: block === ErrorCode.ACCOUNT_DISABLED ? 'disabled' : 'blacklisted' });
-      throw new AppException(block);
+      this.metrics.logins.inc({ outcome: block });
+      throw new AppException(LOGIN_BLOCK_ERRORS[block]);
     }
 
     // Hashes made under weaker ARGON2_* settings are upgraded while we hold the password.
     const rehashed = this.hasher.needsRehash(account.passwordHash) ? await this.hasher.hash(body.password) : undefined;
-    const signedIn = await this.sessions.signIn(account.id, meta, lockKey, rehashed);
-    if (signedIn.user === null) {
+    const signedIn = await this.signIn(account, meta, lockKey, rehashed);
+    if (!('user' in signedIn)) {
       // Parallel guesses locked the key while this password was being checked: nothing was written.
       this.metrics.logins.inc({ outcome: 'locked' });
       throw AppException.tooManyRequests(signedIn.lockedSeconds);
@@ -179,94 +171,43 @@ export class AuthService {
     this.metrics.logins.inc({ outcome: 'success' });
     return {
       ...this.tokenPair(account.id, signedIn.sessionId, signedIn.refreshToken),
-      user: UserResponse.from(signedIn.user, 'full'),
+      user: UserResponse.from(signedIn.user, signedIn.user),
     };
   }
 
   /**
-   * Everything a login decides on before the password, in one query: whether the identifier is
-   * locked, and the account it names with its hash, state and blacklist standing. Never matches on a
-   * missing field (no "first row" trap).
+   * A successful login's writes, in one transaction: unless the identifier got locked meanwhile, it
+   * clears the identifier's failures, opens the session with its first refresh token, stamps
+   * last_login_at (and an upgraded hash), and writes the audit record last (the audit chain head is
+   * the lock every audited write shares, so it is held for the shortest time).
    */
-  private async loginCandidate(
+  private signIn(
+    account: LoginAccount,
+    meta: RequestMeta,
     lockKey: string,
-    username: string | undefined,
-    email: string | undefined,
-  ): Promise<{ lockedSeconds: number; account: LoginAccount | null }> {
-    let match = 'false';
-    let variant = 'none';
-    const values: unknown[] = [lockKey];
-    // Usernames are ASCII letters and digits. Anything else names no account, and must not reach
-    // PostgreSQL's lower(), which folds some non-ASCII letters (İ) onto ASCII ones.
-    if (username !== undefined && email === undefined && USERNAME_PATTERN.test(username.trim())) {
-      values.push(username.trim());
-      match = 'lower(u.username) = lower($2)';
-      variant = 'username';
-    } else if (email !== undefined && username === undefined) {
-      values.push(email.trim().toLowerCase());
-      match = 'u.email = $2';
-      variant = 'email';
-    } else if (username !== undefined && email !== undefined && USERNAME_PATTERN.test(username.trim())) {
-      values.push(username.trim(), email.trim().toLowerCase());
-      match = 'lower(u.username) = lower($2) AND u.email = $3';
-      variant = 'both';
-    }
-    const rows = await preparedQuery<{
-      locked_seconds: number | null;
-      id: string | null;
-      username: string;
-      role: AuthUser['role'];
-      state: number;
-      deleted_at: Date | null;
-      password_hash: string;
-      blacklisted: boolean;
-    }>(
-      this.dataSource,
-      `login-candidate-${variant}`,
-      `SELECT EXTRACT(EPOCH FROM (lf.locked_until - now()))::float8 AS locked_seconds,
-              u.id, u.username, u.role, u.state, u.deleted_at, u.password_hash,
-              EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0) AS blacklisted
-         FROM (SELECT 1) AS one
-         LEFT JOIN login_failures lf ON lf.key = $1 AND lf.locked_until > now()
-         LEFT JOIN users u ON ${match}`,
-      values,
-    );
-    const row = rows[0];
-    const lockedSeconds = row?.locked_seconds ? Math.ceil(row.locked_seconds) : 0;
-    if (!row?.id) return { lockedSeconds, account: null };
-    return {
-      lockedSeconds,
-      account: {
-        id: row.id,
-        username: row.username,
-        role: row.role,
-        state: row.state,
-        deletedAt: row.deleted_at,
-        passwordHash: row.password_hash,
-        blacklisted: row.blacklisted,
-      },
-    };
+    rehashed: string | undefined,
+  ): Promise<{ sessionId: string; refreshToken: string; user: User } | { lockedSeconds: number }> {
+    return this.transactions.run(async (tx) => {
+      const lockedSeconds = await this.lockout.lockedFor(lockKey, tx);
+      if (lockedSeconds > 0) return { lockedSeconds };
+      await this.lockout.clear(lockKey, tx);
+      const { sessionId, refreshToken } = await this.sessions.open(tx, account.id, meta);
+      const user = await this.users.recordSignIn(tx, account.id, rehashed);
+      await this.audit.record(
+        { operation: AuditOperation.LOGIN, userId: account.id, operatorId: account.id, meta, details: { session_id: sessionId } },
+        tx,
+      );
+      return { sessionId, refreshToken, user };
+    });
   }
 
-  /** The account a login names, with its hash. Never matches on a missing field (no "first row" trap). */
-  private async findLoginAccount(
-    username: string | undefined,
-    email: string | undefined,
-  ): Promise<(User & { passwordHash: string }) | null> {
-    if (username === undefined && email === undefined) return null;
-    const qb = this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .withDeleted()
-      .select(['u.id', 'u.username', 'u.role', 'u.state', 'u.deletedAt'])
-      .addSelect('u.passwordHash')
-      .where('true');
-    // Usernames are ASCII letters and digits. Anything else names no account, and must not reach
-    // PostgreSQL's lower(), which folds some non-ASCII letters (İ) onto ASCII ones.
-    if (username !== undefined && !USERNAME_PATTERN.test(username.trim())) return null;
-    if (username !== undefined) qb.andWhere('lower(u.username) = lower(:username)', { username: username.trim() });
-    if (email !== undefined) qb.andWhere('u.email = :email', { email: email.trim().toLowerCase() });
-    return (await qb.getOne()) as (User & { passwordHash: string }) | null;
+  /**
+   * The account a login names. Usernames are ASCII letters and digits: anything else names no
+   * account, and must not reach PostgreSQL's lower(), which folds some non-ASCII letters (İ) onto ASCII ones.
+   */
+  private loginAccount(username: string | undefined, email: string | undefined): Promise<LoginAccount | null> {
+    if (username !== undefined && !USERNAME_PATTERN.test(username.trim())) return Promise.resolve(null);
+    return this.sessions.loginAccount({ username: username?.trim(), email: email?.trim().toLowerCase() });
   }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPairResponse> {
@@ -275,11 +216,11 @@ export class AuthService {
   }
 
   async logout(user: AuthUser, meta: RequestMeta): Promise<void> {
-    await inTransaction(this.dataSource, async (manager) => {
-      await this.sessions.revoke(user.sessionId, 'logout', manager);
+    await this.transactions.run(async (tx) => {
+      await this.sessions.revoke(user.sessionId, 'logout', tx);
       await this.audit.record(
         { operation: AuditOperation.LOGOUT, userId: user.id, operatorId: user.id, meta, details: { session_id: user.sessionId } },
-        manager,
+        tx,
       );
     });
   }
@@ -287,7 +228,7 @@ export class AuthService {
   async me(user: AuthUser): Promise<UserResponse> {
     const found = await this.users.findById(user.id);
     if (!found) throw new AppException(ErrorCode.UNAUTHENTICATED);
-    return UserResponse.from(found, 'full');
+    return UserResponse.from(found, user);
   }
 
   updateMe(user: AuthUser, body: UpdateMeDto, meta: RequestMeta): Promise<UserResponse> {
@@ -299,8 +240,8 @@ export class AuthService {
     const lockKey = `password:${user.id}`;
     const locked = await this.lockout.lockedFor(lockKey);
     if (locked > 0) throw AppException.tooManyRequests(locked);
-    const account = await this.findLoginAccount(user.username, undefined);
-    if (!account || !(await this.hasher.verify(account.passwordHash, body.old_password))) {
+    const passwordHash = await this.users.passwordHashOf(user.id);
+    if (!passwordHash || !(await this.hasher.verify(passwordHash, body.old_password))) {
       if (await this.lockout.recordFailure(lockKey)) throw AppException.tooManyRequests(await this.lockout.lockedFor(lockKey));
       throw AppException.validation([{ field: 'old_password', message: bilingual('the current password is incorrect') }]);
     }
@@ -310,17 +251,13 @@ export class AuthService {
     const lockedMeanwhile = await this.lockout.lockedFor(lockKey);
     if (lockedMeanwhile > 0) throw AppException.tooManyRequests(lockedMeanwhile);
     await this.lockout.clear(lockKey);
-    const passwordHash = await this.hasher.hash(body.new_password);
-    await inTransaction(this.dataSource, async (manager) => {
+    const next = await this.hasher.hash(body.new_password);
+    await this.transactions.run(async (tx) => {
       // Compare-and-swap on the hash that was verified: of two parallel changes only the first succeeds.
-      const [, changed]: [unknown[], number] = await manager.query(
-        `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND password_hash = $3`,
-        [user.id, passwordHash, account.passwordHash],
-      );
-      if (changed === 0)
+      if (!(await this.users.swapPasswordHash(tx, user.id, next, passwordHash)))
         throw AppException.validation([{ field: 'old_password', message: bilingual('the current password is incorrect') }]);
-      await this.sessions.revokeAllForUser(user.id, 'password_changed', manager, user.sessionId);
-      await this.audit.record({ operation: AuditOperation.PASSWORD_CHANGED, userId: user.id, operatorId: user.id, meta }, manager);
+      await this.sessions.revokeAllForUser(user.id, 'password_changed', tx, user.sessionId);
+      await this.audit.record({ operation: AuditOperation.PASSWORD_CHANGED, userId: user.id, operatorId: user.id, meta }, tx);
     });
   }
 
@@ -335,13 +272,14 @@ export class AuthService {
   }
 
   async revokeSession(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
-    const session = await this.sessions.findOwned(user.id, sessionId);
-    if (!session || session.revokedAt) throw AppException.notFound();
-    await inTransaction(this.dataSource, async (manager) => {
-      await this.sessions.revoke(sessionId, 'revoked', manager);
+    const session = await this.sessions.findById(sessionId);
+    // Someone else's session is as unknown as a missing one.
+    if (!session || session.revokedAt || !this.policy.can(user, 'session.revoke', session)) throw AppException.notFound();
+    await this.transactions.run(async (tx) => {
+      await this.sessions.revoke(sessionId, 'revoked', tx);
       await this.audit.record(
         { operation: AuditOperation.LOGOUT, userId: user.id, operatorId: user.id, meta, details: { session_id: sessionId } },
-        manager,
+        tx,
       );
     });
   }

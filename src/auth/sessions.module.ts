@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuthStateCache } from './auth-state.cache';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 /** Sessions are shared by Auth (sign-in, refresh) and Users (disable, delete and reset end them). */
 @Module({
-  providers: [SessionsService, AuthStateCache],
-  exports: [SessionsService, AuthStateCache],
+  providers: [SessionsService, SessionsRepository],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -58,7 +58,6 @@ export class AppConfig {
   readonly shutdownDrainSeconds!: number;
   readonly argon2!: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   /** The per-process cache of the per-request session check (size 0: off). */
-  readonly authCache!: { size: number; ttlSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -179,7 +178,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         parallelism: env.ARGON2_PARALLELISM,
         concurrency: env.ARGON2_CONCURRENCY || availableParallelism(),
       },
-      authCache: { size: env.AUTH_CACHE_SIZE, ttlSeconds: env.AUTH_CACHE_TTL_SECONDS },
     }),
   );
 }

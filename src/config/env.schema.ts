@@ -214,17 +214,4 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(64)
   ARGON2_CONCURRENCY = 0;
-
-  /** Sessions whose per-request check is answered from memory (0 turns the cache off). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1000000)
-  AUTH_CACHE_SIZE = 10000;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  AUTH_CACHE_TTL_SECONDS = 60;
 }

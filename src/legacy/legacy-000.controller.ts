@@ -98,7 +98,7 @@ export class Legacy000Controller {
   }
 
   @Get('users')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('所有用户信息 (all users)', 'GET /api/v1/users')
   @ApiArrayResponse(UserResponse, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
@@ -187,7 +187,7 @@ export class Legacy000Controller {
   }
 
   @Post('occupations')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('创建职业 (create an occupation)', 'POST /api/v1/occupations')
   @ApiResponse({ status: 201, type: OccupationResponse })
   @ApiResponse({ status: 400, type: Detail000, description: 'Bad input, or the name is taken' })
@@ -206,7 +206,7 @@ export class Legacy000Controller {
   }
 
   @Get('occupations/:id/users')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('某个职业下的所有用户 (users of an occupation)', 'GET /api/v1/occupations/:id/users')
   @ApiArrayResponse(UserResponse, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 404, type: Detail000 })
@@ -220,7 +220,7 @@ export class Legacy000Controller {
   }
 
   @Get('user-logs')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('所有登入登出记录 (all audit records)', 'GET /api/v1/user-logs')
   @ApiArrayResponse(AuditLogResponse, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
@@ -229,7 +229,7 @@ export class Legacy000Controller {
   }
 
   @Get('user-logs/:id')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('某条登入或登出记录 (one audit record)', 'GET /api/v1/user-logs/:id')
   @ApiResponse({ status: 200, type: AuditLogResponse })
   @ApiResponse({ status: 404, type: Detail000 })
@@ -253,7 +253,7 @@ export class Legacy000Controller {
   }
 
   @Get('black-list')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('所有病人黑名单 (active blacklist entries; the user is `patient`)', 'GET /api/v1/black-list')
   @ApiArrayResponse(BlacklistEntry000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()

@@ -66,7 +66,7 @@ export class Legacy001Controller {
     const result = await this.auth.login(
       { email: body.email, username: body.username, password: body.password },
       meta,
-      adminOnly ? { requireRole: 'admin' } : {},
+      { staffOnly: adminOnly },
     );
     return {
       result: 'Login successfully',
@@ -78,7 +78,7 @@ export class Legacy001Controller {
 
   @Post('queryall')
   @HttpCode(200)
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('全部查询 (all ordinary users)', 'GET /api/v1/users?role=user')
   @ApiResponse({ status: 200, type: QueryAll001, description: 'Query all users successfully' })
   @ApiResponse({ status: 400, type: Error001, description: 'Wrong form struct' })

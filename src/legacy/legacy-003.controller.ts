@@ -91,7 +91,7 @@ export class Legacy003Controller {
   }
 
   @Get('list')
-  @Authenticated()
+  @Authenticated({ role: 'admin' })
   @LegacyOperation('5. user list', 'GET /api/v1/users')
   @ApiEnvelope(UserList003)
   @ApiErrors(E.VALIDATION_FAILED, E.UNAUTHENTICATED, E.FORBIDDEN_ROLE)

@@ -43,19 +43,6 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly authCacheLookups = new Counter({
-    name: 'auth_cache_lookups_total',
-    help: 'Per-request session checks by how they were answered: hit (memory), miss (queried, then remembered), bypass (queried: the cache is off or not listening)',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-
-  readonly authCacheListening = new Gauge({
-    name: 'auth_cache_listening',
-    help: '1 while the LISTEN connection that keeps the session cache exact is up',
-    registers: [this.registry],
-  });
-
   constructor(@InjectDataSource() dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of ['success', 'wrong_credentials', 'locked', 'blacklisted', 'disabled'] as const) this.logins.inc({ outcome }, 0);

@@ -1,7 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from './users.service';
 
@@ -23,7 +21,6 @@ export class SuperadminBootstrapService {
   constructor(
     private readonly config: AppConfig,
     private readonly users: UsersService,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Called once by main.ts before the server listens. */
@@ -50,10 +47,7 @@ export class SuperadminBootstrapService {
 
   /** Creates the superadmin unless an account with that username or email exists. Returns whether it created one. */
   async ensure(credentials: SuperadminCredentials): Promise<boolean> {
-    const existing: Array<{ username: string; role: string }> = await this.dataSource.query(
-      `SELECT username, role FROM users WHERE lower(username) = lower($1) OR email = lower($2)`,
-      [credentials.username, credentials.email],
-    );
+    const existing = await this.users.holdersOf(credentials.username, credentials.email);
     if (existing.some((row) => row.role !== 'superadmin')) {
       this.logger.warn(
         `SUPERADMIN_* names an existing account that is not a superadmin (${existing[0].username}); no superadmin was created`,
@@ -74,8 +68,7 @@ export class SuperadminBootstrapService {
     }
   }
 
-  private async anySuperadmin(): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE role = 'superadmin' LIMIT 1`);
-    return rows.length > 0;
+  private anySuperadmin(): Promise<boolean> {
+    return this.users.anyWithRole('superadmin');
   }
 }

@@ -8,11 +8,14 @@ import type { User } from './user.entity';
 /** How much of a user a viewer may see. One function decides it: `visibilityFor`. */
 export type UserVisibility = 'full' | 'staff' | 'public';
 
+/** Who is looking: the signed-in caller (or the user themself, for their own record). */
+export type UserViewer = Pick<AuthUser, 'id' | 'role'> | null;
+
 /**
  * The user themself and superadmins see everything; admins see other users without the time
  * fields; anyone else (a fellow group member) sees only the public card.
  */
-export function visibilityFor(viewer: Pick<AuthUser, 'id' | 'role'> | null, target: Pick<User, 'id'>): UserVisibility {
+export function visibilityFor(viewer: UserViewer, target: Pick<User, 'id'>): UserVisibility {
   if (!viewer) return 'public';
   if (viewer.id === target.id || viewer.role === 'superadmin') return 'full';
   if (viewer.role === 'admin') return 'staff';
@@ -108,7 +111,9 @@ export class UserResponse {
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Only for superadmins (deleted users)' })
   deleted_at?: string | null;
 
-  static from(user: User, visibility: UserVisibility): UserResponse {
+  /** The fields `viewer` may see of `user` (visibilityFor), copied one by one. */
+  static from(user: User, viewer: UserViewer): UserResponse {
+    const visibility = visibilityFor(viewer, user);
     const response = new UserResponse();
     response.id = user.id;
     response.username = user.username;

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { SessionsModule } from '../auth/sessions.module';
 import { SuperadminBootstrapService } from './superadmin-bootstrap.service';
 import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [SessionsModule],
   controllers: [UsersController],
-  providers: [UsersService, SuperadminBootstrapService],
+  providers: [UsersService, UsersRepository, SuperadminBootstrapService],
   exports: [UsersService, SuperadminBootstrapService],
 })
 export class UsersModule {}

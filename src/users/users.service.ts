@@ -1,32 +1,29 @@
-import { preparedQuery } from '../common/database/prepared';
-import { inTransaction } from '../common/database/transaction';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AuditDetails } from '../audit-log/audit-log.entity';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
 import { SessionsService } from '../auth/sessions.service';
-import { escapeLike, violatedForeignKey, violatedUniqueConstraint } from '../common/database/errors';
+import { violatedForeignKey, violatedUniqueConstraint } from '../common/database/errors';
 import type { AuthUser } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import type { RequestMeta } from '../common/http/request-meta';
 import { Page, toPage } from '../common/pagination/pagination';
 import { bilingual } from '../common/pipes/validation-messages';
+import { AccessPolicy } from '../common/policies/access-policy.service';
 import { PasswordHasher } from '../common/security/password-hasher';
-import { requireRole } from '../common/policies/roles';
-import { AppConfig, Role } from '../config/app-config';
-import { Occupation } from '../occupations/occupation.entity';
+import type { Role } from '../config/app-config';
+import { Transactions, Tx } from '../database/transactions';
 import type { ProfileDto } from './dto/profile.dto';
 import type { ListUsersQuery } from './dto/list-users.query';
 import type { UpdateUserDto } from './dto/update-user.dto';
-import { namePinyin, nameSearchTerms, nameSearchText } from './pinyin';
-import { shortUsernameFragment, usernameFragments } from './username-fragment';
-import { USER_SELECT, userFromRow, UserRow } from './user.row';
-import { mayActOnUser, mayAssignRole, UserAction } from './user-access.policy';
+import { namePinyin, nameSearchText } from './pinyin';
+import { shortUsernameFragment } from './username-fragment';
+import { DeletedScope, UserCollection, UsersRepository } from './users.repository';
 import { USER_STATE, User } from './user.entity';
-import { UserResponse, visibilityFor } from './user.response';
+import { UserResponse } from './user.response';
+
+export type { UserCollection } from './users.repository';
 
 /** What creating an account needs, whoever creates it (self-registration or staff). */
 export interface NewAccount {
@@ -44,32 +41,15 @@ export interface AccountContext {
   actor: AuthUser | null;
   meta: RequestMeta;
   details?: AuditDetails;
-  /** Runs inside the creating transaction (e.g. counting an invitation use); may add audit details. */
-  inTransaction?: (manager: EntityManager, user: User) => Promise<AuditDetails | void>;
-}
-
-/** A sub-collection of users (members of a group, holders of an occupation): filters both count and total. */
-export interface UserCollection {
-  group?: string;
-  occupation?: string;
+  /**
+   * Runs inside the creating transaction before the insert (e.g. consuming an invitation); may name
+   * the invitation the account came with and add audit details.
+   */
+  inTransaction?: (tx: Tx) => Promise<{ invitationId?: string; details?: AuditDetails }>;
 }
 
 /** How many rows a walk along created_at may expect to read for a page before collecting the matches is cheaper. */
 const WALK_MAX_ROWS = 5000;
-
-const NULLABLE_SORT_COLUMNS = new Set(['last_login_at', 'name', 'age']);
-
-const SORT_COLUMNS: Record<string, string> = {
-  created_at: 'u.createdAt',
-  updated_at: 'u.updatedAt',
-  last_login_at: 'u.lastLoginAt',
-  username: 'u.username',
-  email: 'u.email',
-  name: 'u.name',
-  role: 'u.role',
-  state: 'u.state',
-  age: 'u.age',
-};
 
 const PROFILE_COLUMNS: Record<keyof ProfileDto, keyof User> = {
   name: 'name',
@@ -88,143 +68,64 @@ const PROFILE_COLUMNS: Record<keyof ProfileDto, keyof User> = {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly config: AppConfig,
+    private readonly users: UsersRepository,
+    private readonly transactions: Transactions,
+    private readonly policy: AccessPolicy,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly audit: AuditLogService,
   ) {}
 
-  private get policy(): { deleteMinRole: Role } {
-    return { deleteMinRole: this.config.userDeleteMinRole };
+  /** A user by id (live ones unless asked), with their occupation; `lock` needs `tx`. */
+  findById(id: string, options: { withDeleted?: boolean; tx?: Tx; lock?: boolean } = {}): Promise<User | null> {
+    return this.users.findById(id, options);
   }
 
-  /** Users with their occupation; soft-deleted rows only when asked. Explicit columns, no hash. */
-  private query(manager: EntityManager = this.dataSource.manager): SelectQueryBuilder<User> {
-    return manager.getRepository(User).createQueryBuilder('u').withDeleted().leftJoinAndSelect('u.occupation', 'o');
-  }
-
-  /**
-   * A user with their occupation, in one plain query mapped by hand (the hot read behind
-   * GET /auth/me and GET /users/:id). `lock` (inside a transaction) holds the row until commit, so a
-   * decision made on it stays true; FOR NO KEY UPDATE still lets the audit log's foreign keys take
-   * their key-share lock, so no deadlock with them.
-   */
-  async findById(id: string, options: { withDeleted?: boolean; manager?: EntityManager; lock?: boolean } = {}): Promise<User | null> {
-    const sql = `${USER_SELECT} WHERE u.id = $1${options.withDeleted ? '' : ' AND u.deleted_at IS NULL'}${options.lock ? ' FOR NO KEY UPDATE OF u' : ''}`;
-    const rows: UserRow[] = options.manager
-      ? await options.manager.query(sql, [id])
-      : await preparedQuery<UserRow>(this.dataSource, `user-by-id${options.withDeleted ? '-any' : ''}${options.lock ? '-lock' : ''}`, sql, [
-          id,
-        ]);
-    return rows.length === 0 ? null : userFromRow(rows[0]);
-  }
-
-  /** A user the actor may see, or 404; deleted users exist only for superadmins. */
+  /** The user the actor may read (`user.read`), or 404; deleted users exist only for those who may read them. */
   async getForViewer(actor: AuthUser, id: string): Promise<UserResponse> {
-    if (actor.id !== id && !mayActOnUser(actor, { id, role: 'user' }, 'view', this.policy)) throw AppException.forbidden();
-    const user = await this.findById(id, { withDeleted: actor.role === 'superadmin' });
+    const user = await this.findById(id, { withDeleted: this.policy.can(actor, 'user.read-deleted', null) });
     if (!user) throw AppException.notFound();
-    return UserResponse.from(user, visibilityFor(actor, user));
+    this.policy.assert(actor, 'user.read', user);
+    return UserResponse.from(user, actor);
   }
 
   /**
    * The one page-of-users builder (GET /users, and the members of a group or an occupation, passed
-   * as `collection`). `count` counts the filtered rows, `total` the collection without filters.
+   * as `collection`; the caller decided who may list it). `count` counts the filtered rows, `total`
+   * the collection without filters.
    */
   async list(actor: AuthUser, query: ListUsersQuery, collection: UserCollection = {}): Promise<Page<UserResponse>> {
-    if (!collection.group) requireRole(actor, 'admin');
-    const deleted = query.deleted === 'true' || query.deleted === '1' ? 'only' : query.deleted === 'all' ? 'all' : 'none';
-    if (deleted !== 'none') requireRole(actor, 'superadmin');
-
-    const scope = (qb: SelectQueryBuilder<User>): SelectQueryBuilder<User> => {
-      if (deleted === 'none') qb.andWhere('u.deletedAt IS NULL');
-      if (deleted === 'only') qb.andWhere('u.deletedAt IS NOT NULL');
-      if (collection.occupation) qb.andWhere('u.occupationId = :collectionOccupation', { collectionOccupation: collection.occupation });
-      if (collection.group) {
-        qb.andWhere('EXISTS (SELECT 1 FROM group_members cm WHERE cm.group_id = :collectionGroup AND cm.user_id = u.id)', {
-          collectionGroup: collection.group,
-        });
-      }
-      return qb;
-    };
+    const deleted: DeletedScope =
+      query.deleted === 'true' || query.deleted === '1' ? 'only' : query.deleted === 'all' ? 'all' : 'none';
+    if (deleted !== 'none') this.policy.assert(actor, 'user.read-deleted', null);
 
     const sort = (query.sort ?? 'created_at').split(',');
-    const descending = sort[0].startsWith('-');
     if (query.cursor !== undefined) await this.assertCursor(query);
     // A short username fragment alone: its exact count is one counter row, and when it matches a
     // good share of the users, walking created_at order finds a page sooner than collecting every match.
     const fragment = deleted === 'none' && !collection.group && !collection.occupation ? shortUsernameFragment(query) : null;
     const [fragmentCount, knownTotal] =
-      fragment === null
-        ? [null, null]
-        : await Promise.all([this.countUsernameFragment(fragment), this.countTotal(deleted, collection, scope)]);
+      fragment === null ? [null, null] : await Promise.all([this.users.countUsernameFragment(fragment), this.users.countTotal(deleted, collection)]);
     const walk =
       fragmentCount !== null && knownTotal !== null && fragmentCount > 0 && (sort[0] === 'created_at' || sort[0] === '-created_at')
         ? ((query.offset + query.limit) * knownTotal) / fragmentCount <= WALK_MAX_ROWS
         : false;
 
-    const filtered = scope(this.query().where('true'));
-    const filteredBy = this.applyFilters(filtered, query, { walk });
-    for (const part of sort) {
-      const backwards = part.startsWith('-');
-      const column = part.replace(/^-/, '');
-      // NULLS only on the nullable columns: a NULLS clause on created_at would keep its index from serving the order.
-      const nulls = NULLABLE_SORT_COLUMNS.has(column) ? (backwards ? 'NULLS LAST' : 'NULLS FIRST') : undefined;
-      filtered.addOrderBy(SORT_COLUMNS[column], backwards ? 'DESC' : 'ASC', nulls);
-    }
-    // Ties are broken by id, in the direction of the first sort key (keyset paging relies on it).
-    filtered.addOrderBy('u.id', descending ? 'DESC' : 'ASC').limit(query.limit);
-    if (query.cursor !== undefined) {
-      filtered.andWhere(`(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = :cursor)`, {
-        cursor: query.cursor,
-      });
-    } else {
-      filtered.offset(query.offset);
-    }
-
     // `total` (the collection without filters) and `count` (with them) are counted without the
     // occupation join; with no filters they are the same number, counted once.
-    const total = knownTotal ?? this.countTotal(deleted, collection, scope);
-    const count = fragmentCount !== null ? fragmentCount : filteredBy ? this.countRows((qb) => this.applyFilters(scope(qb), query)) : total;
-    const [rows, counted, totalled] = await Promise.all([filtered.getMany(), count, total]);
+    const total = knownTotal ?? this.users.countTotal(deleted, collection);
+    const count =
+      fragmentCount !== null ? fragmentCount : this.users.hasFilters(query) ? this.users.countFiltered(deleted, collection, query) : total;
+    const [rows, counted, totalled] = await Promise.all([this.users.page({ query, deleted, collection, sort, walk }), count, total]);
     return {
       ...toPage(
-        rows.map((user) => UserResponse.from(user, visibilityFor(actor, user))),
+        rows.map((user) => UserResponse.from(user, actor)),
         counted,
         totalled,
         query,
       ),
       next_cursor: rows.length === query.limit ? rows[rows.length - 1].id : null,
     };
-  }
-
-  /** The collection's size: for all users, the trigger-kept user_counts rows; for a group or an occupation, counted. */
-  private async countTotal(
-    deleted: 'none' | 'only' | 'all',
-    collection: UserCollection,
-    scope: (qb: SelectQueryBuilder<User>) => unknown,
-  ): Promise<number> {
-    if (!collection.group && !collection.occupation) {
-      const which = deleted === 'none' ? 'WHERE NOT deleted' : deleted === 'only' ? 'WHERE deleted' : '';
-      const rows: { n: string }[] = await this.dataSource.query(`SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`);
-      return Number(rows[0].n);
-    }
-    return this.countRows(scope);
-  }
-
-  /** Live users whose username contains the fragment (1 to 3 characters), from the trigger-kept counters. */
-  private async countUsernameFragment(fragment: string): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(`SELECT n FROM username_fragments WHERE fragment = $1`, [fragment]);
-    return rows.length === 0 ? 0 : Number(rows[0].n);
-  }
-
-  /** count(*) over users with the given conditions, no joins. */
-  private async countRows(conditions: (qb: SelectQueryBuilder<User>) => unknown): Promise<number> {
-    const qb = this.dataSource.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
-    conditions(qb);
-    const row = await qb.getRawOne<{ n: string }>();
-    return Number(row?.n ?? 0);
   }
 
   /** A cursor is the id of an existing user, with the created_at order and without page. */
@@ -234,49 +135,10 @@ export class UsersService {
     if (query.sort !== undefined && query.sort !== 'created_at' && query.sort !== '-created_at') {
       problems.push({ field: 'cursor', message: bilingual('cursor works with sort=created_at or sort=-created_at only') });
     }
-    const exists = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [query.cursor]);
-    if (exists.length === 0) problems.push({ field: 'cursor', message: bilingual('cursor is not a valid position') });
+    if (!(await this.users.exists(query.cursor as string))) {
+      problems.push({ field: 'cursor', message: bilingual('cursor is not a valid position') });
+    }
     if (problems.length > 0) throw AppException.validation(problems);
-  }
-
-  /**
-   * Adds the query's filters; true when there was at least one. With `walk`, the username fragment
-   * is written so that the trigram index cannot serve it, and the planner walks created_at order.
-   */
-  private applyFilters(qb: SelectQueryBuilder<User>, query: ListUsersQuery, options: { walk?: boolean } = {}): boolean {
-    const before = qb.expressionMap.wheres.length;
-    if (query.username !== undefined) qb.andWhere('lower(u.username) = lower(:username)', { username: query.username });
-    const username = options.walk ? "(lower(u.username) || '')" : 'lower(u.username)';
-    usernameFragments(query).forEach((text, index) =>
-      qb.andWhere(`${username} LIKE :contains${index} ESCAPE '\\'`, { [`contains${index}`]: `%${escapeLike(text.toLowerCase())}%` }),
-    );
-    if (query.name !== undefined && query.name.trim() !== '') {
-      // Terms of one or two characters (most Chinese names) have no trigram: their own index serves them.
-      const clauses: string[] = [];
-      const parameters: Record<string, string> = {};
-      nameSearchTerms(query.name).forEach((term, index) => {
-        const like = `u.name_search LIKE :name${index} ESCAPE '\\'`;
-        parameters[`name${index}`] = `%${escapeLike(term)}%`;
-        if ([...term].length > 2) {
-          clauses.push(like);
-        } else {
-          parameters[`name${index}gram`] = term;
-          clauses.push(`(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND ${like})`);
-        }
-      });
-      qb.andWhere(`(${clauses.join(' OR ')})`, parameters);
-    }
-    if (query.email !== undefined) qb.andWhere('u.email = :email', { email: query.email.trim().toLowerCase() });
-    if (query.role !== undefined) qb.andWhere('u.role = :role', { role: query.role });
-    if (query.state !== undefined) qb.andWhere('u.state = :state', { state: query.state });
-    if (query.occupation !== undefined) qb.andWhere('u.occupationId = :occupation', { occupation: query.occupation });
-    if (query.group !== undefined) {
-      qb.andWhere(
-        'EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id AND g.deleted_at IS NULL WHERE gm.group_id = :group AND gm.user_id = u.id)',
-        { group: query.group },
-      );
-    }
-    return qb.expressionMap.wheres.length > before;
   }
 
   /**
@@ -288,30 +150,34 @@ export class UsersService {
     await this.assertOccupationExists(account.profile?.occupation);
     const passwordHash = await this.hasher.hash(account.password);
     try {
-      const id = await inTransaction(this.dataSource, async (manager) => {
-        const user = manager.create(User, {
+      const id = await this.transactions.run(async (tx) => {
+        const extra = (await context.inTransaction?.(tx)) ?? {};
+        const user = Object.assign(new User(), {
           username: account.username,
           email: account.email,
           phoneNumber: account.phone_number ?? null,
           passwordHash,
           role: account.role,
           state: account.state ?? USER_STATE.NORMAL,
+          invitationId: extra.invitationId ?? null,
         });
         this.applyProfile(user, account.profile);
-        const inserted = await manager.insert(User, user);
-        user.id = (inserted.identifiers[0] as { id: string }).id;
-        const extra = await context.inTransaction?.(manager, user);
+        const userId = await this.users.insert(tx, user);
         await this.audit.record(
           {
             operation: AuditOperation.REGISTERED,
-            userId: user.id,
-            operatorId: context.actor?.id ?? user.id,
+            userId,
+            operatorId: context.actor?.id ?? userId,
             meta: context.meta,
-            details: { role: account.role, ...(context.details ?? {}), ...(extra ?? {}) },
+            details: {
+              role: account.role,
+              ...(context.details ?? {}),
+              ...(extra.details ?? {}),
+            },
           },
-          manager,
+          tx,
         );
-        return user.id;
+        return userId;
       });
       return (await this.findById(id)) as User;
     } catch (error) {
@@ -321,10 +187,9 @@ export class UsersService {
 
   /** POST /users: staff create an account; only a superadmin may give a role above user. */
   async createByStaff(actor: AuthUser, account: NewAccount, meta: RequestMeta): Promise<UserResponse> {
-    requireRole(actor, 'admin');
-    if (!mayAssignRole(actor, account.role)) throw AppException.forbidden();
+    this.policy.assert(actor, 'user.assign-role', { role: account.role });
     const user = await this.create(account, { actor, meta });
-    return UserResponse.from(user, visibilityFor(actor, user));
+    return UserResponse.from(user, actor);
   }
 
   /**
@@ -333,9 +198,9 @@ export class UsersService {
    * or reset) and the audit records (update, role, state) commit together.
    */
   async update(actor: AuthUser, id: string, changes: UpdateUserDto, meta: RequestMeta): Promise<UserResponse> {
-    if (actor.id !== id && !mayActOnUser(actor, { id, role: 'user' }, 'view', this.policy)) throw AppException.forbidden();
     const current = await this.findById(id);
     if (!current) throw AppException.notFound();
+    this.policy.assert(actor, 'user.read', current);
     this.authorizeUpdate(actor, current, changes);
     if (changes.username !== undefined || changes.email !== undefined) {
       await this.assertAvailable(changes.username, changes.email, current.id);
@@ -344,8 +209,8 @@ export class UsersService {
     const passwordHash = changes.password !== undefined ? await this.hasher.hash(changes.password) : undefined;
 
     try {
-      await inTransaction(this.dataSource, async (manager) => {
-        const target = await this.findById(id, { manager, lock: true });
+      await this.transactions.run(async (tx) => {
+        const target = await this.findById(id, { tx, lock: true });
         if (!target) throw AppException.notFound();
         this.authorizeUpdate(actor, target, changes);
         const { set, updated } = this.diff(target, changes, passwordHash);
@@ -355,15 +220,15 @@ export class UsersService {
         if (stateChanged) set.state = changes.state;
         if (Object.keys(set).length === 0) return;
 
-        await manager.update(User, { id: target.id }, set);
+        await this.users.update(tx, target.id, set);
         if (stateChanged && changes.state === USER_STATE.DISABLED) {
-          await this.sessions.revokeAllForUser(target.id, 'disabled', manager);
+          await this.sessions.revokeAllForUser(target.id, 'disabled', tx);
         } else if (passwordHash) {
-          await this.sessions.revokeAllForUser(target.id, 'password_reset', manager);
+          await this.sessions.revokeAllForUser(target.id, 'password_reset', tx);
         }
         // The audit records come last: the chain head is the lock every audited write shares.
         const record = (operation: AuditOperation, details: AuditDetails): Promise<void> =>
-          this.audit.record({ operation, userId: target.id, operatorId: actor.id, meta, details }, manager);
+          this.audit.record({ operation, userId: target.id, operatorId: actor.id, meta, details }, tx);
         if (updated.length > 0) await record(AuditOperation.USER_UPDATED, { fields: updated });
         if (passwordHash) await record(AuditOperation.PASSWORD_CHANGED, { by: 'staff' });
         if (roleChanged) await record(AuditOperation.ROLE_CHANGED, { from: target.role, to: changes.role as Role });
@@ -373,7 +238,7 @@ export class UsersService {
       throw this.uniquenessError(error) ?? error;
     }
     const fresh = (await this.findById(id)) as User;
-    return UserResponse.from(fresh, visibilityFor(actor, fresh));
+    return UserResponse.from(fresh, actor);
   }
 
   /** The columns an update changes, and the names of the fields for the audit record. */
@@ -411,41 +276,42 @@ export class UsersService {
   }
 
   private authorizeUpdate(actor: AuthUser, target: User, changes: UpdateUserDto): void {
-    const may = (action: UserAction): boolean => mayActOnUser(actor, target, action, this.policy);
+    const may = (action: 'user.update' | 'user.change-role' | 'user.change-state' | 'user.reset-password'): boolean =>
+      this.policy.can(actor, action, target);
     const touchesAccount =
       changes.username !== undefined || changes.email !== undefined || changes.phone_number !== undefined || changes.profile !== undefined;
-    if (touchesAccount && !may('update')) throw AppException.forbidden();
-    if (changes.role !== undefined && changes.role !== target.role && !may('change-role')) throw AppException.forbidden();
-    if (changes.state !== undefined && changes.state !== target.state && !may('change-state')) throw AppException.forbidden();
-    if (changes.password !== undefined && !may('reset-password')) throw AppException.forbidden();
-    if (!touchesAccount && changes.role === undefined && changes.state === undefined && changes.password === undefined && !may('update')) {
+    if (touchesAccount && !may('user.update')) throw AppException.forbidden();
+    if (changes.role !== undefined && changes.role !== target.role && !may('user.change-role')) throw AppException.forbidden();
+    if (changes.state !== undefined && changes.state !== target.state && !may('user.change-state')) throw AppException.forbidden();
+    if (changes.password !== undefined && !may('user.reset-password')) throw AppException.forbidden();
+    if (!touchesAccount && changes.role === undefined && changes.state === undefined && changes.password === undefined && !may('user.update')) {
       throw AppException.forbidden();
     }
   }
 
   /** Soft delete: the row stays (username and email reserved), sessions end, the user cannot log in. */
   async softDelete(actor: AuthUser, id: string, meta: RequestMeta): Promise<void> {
-    await inTransaction(this.dataSource, async (manager) => {
-      const target = await this.findById(id, { manager, lock: true });
+    await this.transactions.run(async (tx) => {
+      const target = await this.findById(id, { tx, lock: true });
       if (!target) throw AppException.notFound();
-      if (!mayActOnUser(actor, target, 'delete', this.policy)) throw AppException.forbidden();
-      await manager.update(User, { id: target.id }, { deletedAt: () => 'now()' });
-      await this.sessions.revokeAllForUser(target.id, 'deleted', manager);
-      await this.audit.record({ operation: AuditOperation.USER_DELETED, userId: target.id, operatorId: actor.id, meta }, manager);
+      this.policy.assert(actor, 'user.delete', target);
+      await this.users.softDelete(tx, target.id);
+      await this.sessions.revokeAllForUser(target.id, 'deleted', tx);
+      await this.audit.record({ operation: AuditOperation.USER_DELETED, userId: target.id, operatorId: actor.id, meta }, tx);
     });
   }
 
   async restore(actor: AuthUser, id: string, meta: RequestMeta): Promise<UserResponse> {
-    await inTransaction(this.dataSource, async (manager) => {
-      const target = await this.findById(id, { withDeleted: true, manager, lock: true });
+    await this.transactions.run(async (tx) => {
+      const target = await this.findById(id, { withDeleted: true, tx, lock: true });
       if (!target) throw AppException.notFound();
-      if (!mayActOnUser(actor, target, 'restore', this.policy)) throw AppException.forbidden();
+      this.policy.assert(actor, 'user.restore', target);
       if (!target.deletedAt) throw AppException.conflict({ en: 'The user is not deleted', zh: '该用户未被删除' });
-      await manager.update(User, { id: target.id }, { deletedAt: null });
-      await this.audit.record({ operation: AuditOperation.USER_RESTORED, userId: target.id, operatorId: actor.id, meta }, manager);
+      await this.users.restore(tx, target.id);
+      await this.audit.record({ operation: AuditOperation.USER_RESTORED, userId: target.id, operatorId: actor.id, meta }, tx);
     });
     const fresh = (await this.findById(id)) as User;
-    return UserResponse.from(fresh, visibilityFor(actor, fresh));
+    return UserResponse.from(fresh, actor);
   }
 
   /** Copies profile input onto the entity, deriving name_pinyin and the search text from name. */
@@ -463,20 +329,40 @@ export class UsersService {
 
   /** A friendly early answer; the unique indexes still decide races. */
   private async assertAvailable(username: string | undefined, email: string | undefined, exceptId?: string): Promise<void> {
-    const rows: Array<{ username_taken: boolean; email_taken: boolean }> = await this.dataSource.query(
-      `SELECT bool_or(lower(username) = lower($1)) AS username_taken, bool_or(email = $2) AS email_taken
-         FROM users
-        WHERE (lower(username) = lower($1) OR email = $2) AND ($3::uuid IS NULL OR id <> $3::uuid)`,
-      [username ?? null, email ?? null, exceptId ?? null],
-    );
-    if (rows[0]?.username_taken) throw new AppException(ErrorCode.USERNAME_TAKEN);
-    if (rows[0]?.email_taken) throw new AppException(ErrorCode.EMAIL_TAKEN);
+    const taken = await this.users.taken(username, email, exceptId);
+    if (taken.username) throw new AppException(ErrorCode.USERNAME_TAKEN);
+    if (taken.email) throw new AppException(ErrorCode.EMAIL_TAKEN);
   }
 
   private async assertOccupationExists(occupationId: string | null | undefined): Promise<void> {
     if (!occupationId) return;
-    const exists = await this.dataSource.getRepository(Occupation).exists({ where: { id: occupationId } });
-    if (!exists) throw AppException.validation([{ field: 'profile.occupation', message: bilingual('the occupation does not exist') }]);
+    if (!(await this.users.occupationExists(occupationId))) {
+      throw AppException.validation([{ field: 'profile.occupation', message: bilingual('the occupation does not exist') }]);
+    }
+  }
+
+  /** Who holds this username or email already (the superadmin bootstrap asks). */
+  holdersOf(username: string, email: string): Promise<Array<{ username: string; role: Role }>> {
+    return this.users.taken(username, email).then((taken) => taken.holders);
+  }
+
+  anyWithRole(role: Role): Promise<boolean> {
+    return this.users.anyWithRole(role);
+  }
+
+  /** A sign-in's stamp on the account (last_login_at, an upgraded hash), in the sign-in's transaction. */
+  recordSignIn(tx: Tx, id: string, rehashed: string | undefined): Promise<User> {
+    return this.users.recordSignIn(tx, id, rehashed);
+  }
+
+  /** The stored password hash of a live account (only the password checks ask). */
+  passwordHashOf(id: string): Promise<string | null> {
+    return this.users.passwordHash(id);
+  }
+
+  /** Sets a new hash only if the stored one is still the one that was verified; false otherwise. */
+  swapPasswordHash(tx: Tx, id: string, next: string, verified: string): Promise<boolean> {
+    return this.users.swapPasswordHash(tx, id, next, verified);
   }
 
   /** Races the early checks cannot see: a duplicate name, or an occupation deleted meanwhile. */

@@ -24,7 +24,6 @@ describe('loadConfig', () => {
     expect(config.database).toEqual(expect.objectContaining({ embedded: true, embeddedPort: 54329, migrationsRun: true }));
     expect(config.login).toEqual({ maxFailures: 5, lockSeconds: 900 });
     expect(config.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1, concurrency: availableParallelism() });
-    expect(config.authCache).toEqual({ size: 10000, ttlSeconds: 60 });
   });
 
   it('keeps a generated development secret between boots', () => {

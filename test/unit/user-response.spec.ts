@@ -44,17 +44,21 @@ describe('visibilityFor (who sees which user fields)', () => {
   });
 });
 
-describe('UserResponse.from', () => {
+const SELF = { id: 'u1', role: 'user' as const };
+const ADMIN = { id: 'x', role: 'admin' as const };
+const MEMBER = { id: 'x', role: 'user' as const };
+
+describe('UserResponse.from (the viewer decides the fields)', () => {
   it('never copies the password hash or internal columns', () => {
-    for (const visibility of ['full', 'staff', 'public'] as const) {
-      const text = JSON.stringify(UserResponse.from(user(), visibility));
+    for (const viewer of [SELF, ADMIN, MEMBER, null]) {
+      const text = JSON.stringify(UserResponse.from(user(), viewer));
       expect(text).not.toContain('argon2');
       expect(text).not.toContain('internal');
     }
   });
 
-  it('gives the full view every field of API.md', () => {
-    const response = UserResponse.from(user(), 'full');
+  it('gives the user themself every field of API.md', () => {
+    const response = UserResponse.from(user(), SELF);
     expect(Object.keys(response).sort()).toEqual(
       [
         'created_at',
@@ -89,14 +93,14 @@ describe('UserResponse.from', () => {
     );
   });
 
-  it('gives staff everything but the time fields', () => {
-    const response = UserResponse.from(user(), 'staff');
+  it('gives an admin everything but the time fields', () => {
+    const response = UserResponse.from(user(), ADMIN);
     for (const field of ['created_at', 'updated_at', 'last_login_at', 'deleted_at']) expect(response).not.toHaveProperty(field);
     expect(response.email).toBe('alice@example.com');
   });
 
-  it('gives the public card only id, username, name and avatar', () => {
-    const response = UserResponse.from(user(), 'public');
+  it('gives a fellow member the public card only: id, username, name and avatar', () => {
+    const response = UserResponse.from(user(), MEMBER);
     expect(response).toEqual({ id: 'u1', username: 'alice2024', profile: { name: '张三', name_pinyin: 'zhang san', avatar_url: null } });
   });
 });

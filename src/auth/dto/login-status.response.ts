@@ -1,4 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { BlacklistEntry } from '../../blacklist/blacklist-entry.entity';
+import type { AuthUser } from '../../common/decorators/auth.decorators';
+import { can } from '../../common/policies/access.policy';
+import type { User } from '../../users/user.entity';
+import { visibilityFor } from '../../users/user.response';
+import type { BlockReason } from '../sessions.repository';
+
+/** What the login-status report is built from: the blocks (one definition) and their details. */
+export interface LoginStatusFacts {
+  user: User;
+  blocks: BlockReason[];
+  disabledSince: Date | null;
+  blacklistEntry: BlacklistEntry | null;
+  locks: Array<{ identifier: 'username' | 'email'; until: Date }>;
+}
 
 export class LoginBlockReasonResponse {
   @ApiProperty({ enum: ['deleted', 'disabled', 'blacklisted', 'locked_out'] })
@@ -36,4 +51,27 @@ export class LoginStatusResponse {
     description: 'Every reason that blocks the login now (each kind once, locked_out once per identifier); empty when none',
   })
   reasons!: LoginBlockReasonResponse[];
+
+  /**
+   * The report as `viewer` may see it: deleted_at is a time field only those who see a user's time
+   * fields get; a blacklist entry's reason and id only those who may manage that entry.
+   */
+  static from(facts: LoginStatusFacts, viewer: Pick<AuthUser, 'id' | 'role'>): LoginStatusResponse {
+    const { user, blacklistEntry: entry } = facts;
+    const reasons: LoginBlockReasonResponse[] = [];
+    for (const block of facts.blocks) {
+      if (block === 'deleted') reasons.push({ code: 'deleted', since: visibilityFor(viewer, user) === 'full' ? (user.deletedAt?.toISOString() ?? null) : null });
+      if (block === 'disabled') reasons.push({ code: 'disabled', since: facts.disabledSince?.toISOString() ?? null });
+      if (block === 'blacklisted') {
+        const since = entry?.joinTime.toISOString() ?? null;
+        reasons.push(
+          entry && can(viewer, 'blacklist.manage', user)
+            ? { code: 'blacklisted', since, reason: entry.reason, entry: entry.id }
+            : { code: 'blacklisted', since },
+        );
+      }
+    }
+    for (const lock of facts.locks) reasons.push({ code: 'locked_out', until: lock.until.toISOString(), identifier: lock.identifier });
+    return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: reasons.length === 0, reasons });
+  }
 }

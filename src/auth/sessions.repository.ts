@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { preparedQuery } from '../common/database/prepared';
+import type { Role } from '../config/app-config';
+import type { Tx } from '../database/transactions';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Session } from './entities/session.entity';
+
+/** Why an account cannot use a session or sign in, in order of precedence (the first one is the answer a login gives). */
+export const BLOCK_REASONS = ['deleted', 'disabled', 'blacklisted'] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+/**
+ * THE definition of "this account may hold a session": an SQL expression over the users row `u`
+ * giving every reason that blocks it, in BLOCK_REASONS order; none means usable. The per-request
+ * check, refresh, login and the login-status report all read it, so a new reason (an unverified
+ * email, a pending second factor) is one line here plus its test.
+ */
+const ACCOUNT_BLOCKS = `array_remove(ARRAY[
+    CASE WHEN u.deleted_at IS NOT NULL THEN 'deleted' END,
+    CASE WHEN u.state <> 1 THEN 'disabled' END,
+    CASE WHEN EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0) THEN 'blacklisted' END
+  ], NULL)::text[]`;
+
+/** A session is usable while it is neither revoked nor expired and its account has no block. */
+const SESSION_USABLE = `s.revoked_at IS NULL AND s.expires_at > now() AND cardinality(${ACCOUNT_BLOCKS}) = 0`;
+
+export type RevokeReason =
+  | 'logout'
+  | 'revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'disabled'
+  | 'deleted'
+  | 'blacklisted'
+  | 'refresh_reuse';
+
+/** The account a login names, with what the login decides on. */
+export interface LoginAccount {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  blocks: BlockReason[];
+}
+
+/** How a login names its account: by username, by email, or both (then both must match). */
+export interface LoginIdentifier {
+  username?: string;
+  email?: string;
+}
+
+/** A refresh token as rotation sees it, locked until the transaction ends. */
+export interface RefreshTokenState {
+  id: string;
+  sessionId: string;
+  userId: string;
+  sessionCreatedAt: Date;
+  usedSecondsAgo: number | null;
+  successorEnc: string | null;
+  /** The token, the session and the account are all still good. */
+  usable: boolean;
+}
+
+/** Sessions and refresh tokens: the auth module's tables. */
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The per-request check: the session's user when the session is usable (one indexed read, prepared). */
+  async usableSession(sessionId: string, userId: string): Promise<{ id: string; username: string; role: Role } | null> {
+    const rows = await preparedQuery<{ id: string; username: string; role: Role }>(
+      this.dataSource,
+      'session-usable',
+      `SELECT u.id, u.username, u.role
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND ${SESSION_USABLE}`,
+      [sessionId, userId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The account a login names, with its hash and blocks, in one prepared query. Never matches on a
+   * missing field (no "first row" trap); usernames match case-insensitively, emails as stored (lower-case).
+   */
+  async loginAccount(identifier: LoginIdentifier): Promise<LoginAccount | null> {
+    const { username, email } = identifier;
+    const [variant, match, values] =
+      username !== undefined && email !== undefined
+        ? ['both', 'lower(u.username) = lower($1) AND u.email = $2', [username, email]]
+        : username !== undefined
+          ? ['username', 'lower(u.username) = lower($1)', [username]]
+          : email !== undefined
+            ? ['email', 'u.email = $1', [email]]
+            : [null, null, []];
+    if (variant === null) return null;
+    const rows = await preparedQuery<{ id: string; username: string; role: Role; password_hash: string; blocks: BlockReason[] }>(
+      this.dataSource,
+      `login-account-${variant}`,
+      `SELECT u.id, u.username, u.role, u.password_hash, ${ACCOUNT_BLOCKS} AS blocks FROM users u WHERE ${match}`,
+      values,
+    );
+    const row = rows[0];
+    return row ? { id: row.id, username: row.username, role: row.role, passwordHash: row.password_hash, blocks: row.blocks } : null;
+  }
+
+  /** Every reason that blocks this account now (the login-status report). */
+  async blocksOf(userId: string): Promise<BlockReason[]> {
+    const rows: Array<{ blocks: BlockReason[] }> = await this.dataSource.query(
+      `SELECT ${ACCOUNT_BLOCKS} AS blocks FROM users u WHERE u.id = $1`,
+      [userId],
+    );
+    return rows[0]?.blocks ?? [];
+  }
+
+  async insertSession(
+    tx: Tx,
+    session: { id: string; userId: string; ip: string | null; userAgent: string | null; expiresAt: Date },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO sessions (id, user_id, ip, user_agent, last_used_at, expires_at) VALUES ($1, $2, $3, $4, now(), $5)`,
+      [session.id, session.userId, session.ip, session.userAgent, session.expiresAt],
+    );
+  }
+
+  async insertRefreshToken(
+    tx: Tx,
+    token: { sessionId: string; tokenHash: string; expiresAt: Date; parentId: string | null },
+  ): Promise<void> {
+    await tx.insert(RefreshToken, token);
+  }
+
+  /** The refresh token with this hash, locked for the rotation that asks. */
+  async lockRefreshToken(tx: Tx, tokenHash: string): Promise<RefreshTokenState | null> {
+    const rows: Array<{
+      id: string;
+      session_id: string;
+      user_id: string;
+      session_created_at: Date;
+      used_seconds_ago: number | null;
+      successor_enc: string | null;
+      usable: boolean;
+    }> = await tx.query(
+      `SELECT rt.id, rt.session_id, rt.successor_enc, s.user_id, s.created_at AS session_created_at,
+              EXTRACT(EPOCH FROM (now() - rt.used_at))::float8 AS used_seconds_ago,
+              (rt.expires_at > now() AND ${SESSION_USABLE}) AS usable
+         FROM refresh_tokens rt
+         JOIN sessions s ON s.id = rt.session_id
+         JOIN users u ON u.id = s.user_id
+        WHERE rt.token_hash = $1
+          FOR UPDATE OF rt`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      sessionId: row.session_id,
+      userId: row.user_id,
+      sessionCreatedAt: new Date(row.session_created_at),
+      usedSecondsAgo: row.used_seconds_ago,
+      successorEnc: row.successor_enc,
+      usable: row.usable,
+    };
+  }
+
+  async isUnusedRefreshToken(tx: Tx, tokenHash: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(`SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND used_at IS NULL`, [tokenHash]);
+    return rows.length > 0;
+  }
+
+  async markRefreshTokenUsed(tx: Tx, tokenId: string, successorEnc: string): Promise<void> {
+    await tx.query(`UPDATE refresh_tokens SET used_at = coalesce(used_at, now()), successor_enc = $2 WHERE id = $1`, [
+      tokenId,
+      successorEnc,
+    ]);
+  }
+
+  async touchSession(tx: Tx, sessionId: string, expiresAt: Date): Promise<void> {
+    await tx.query(`UPDATE sessions SET last_used_at = now(), expires_at = $2 WHERE id = $1`, [sessionId, expiresAt]);
+  }
+
+  /** Revokes one session; false when it was not active. */
+  async revoke(sessionId: string, reason: RevokeReason, tx: Tx = this.dataSource.manager): Promise<boolean> {
+    const result: [unknown[], number] = await tx.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
+    return result[1] > 0;
+  }
+
+  async revokeAllForUser(userId: string, reason: RevokeReason, tx: Tx = this.dataSource.manager, exceptSessionId?: string): Promise<void> {
+    await tx.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+      [userId, reason, exceptSessionId ?? null],
+    );
+  }
+
+  /** A user's active sessions, newest first. */
+  async listActive(userId: string, offset: number, limit: number): Promise<{ rows: Session[]; count: number }> {
+    const [rows, count] = await this.dataSource
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .where('s.userId = :userId', { userId })
+      .andWhere('s.revokedAt IS NULL')
+      .andWhere('s.expiresAt > now()')
+      .orderBy('s.lastUsedAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .offset(offset)
+      .limit(limit)
+      .getManyAndCount();
+    return { rows, count };
+  }
+
+  async findById(sessionId: string): Promise<Session | null> {
+    return this.dataSource.getRepository(Session).findOne({ where: { id: sessionId } });
+  }
+}

@@ -1,0 +1,268 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { escapeLike } from '../common/database/errors';
+import { preparedQuery } from '../common/database/prepared';
+import type { Role } from '../config/app-config';
+import type { Tx } from '../database/transactions';
+import { Occupation } from '../occupations/occupation.entity';
+import type { ListUsersQuery } from './dto/list-users.query';
+import { nameSearchTerms } from './pinyin';
+import { usernameFragments } from './username-fragment';
+import { USER_SELECT, userFromRow, UserRow } from './user.row';
+import { User } from './user.entity';
+
+/** Which users a list covers by deletion. */
+export type DeletedScope = 'none' | 'only' | 'all';
+
+/** A sub-collection of users (members of a group, holders of an occupation): filters both count and total. */
+export interface UserCollection {
+  group?: string;
+  occupation?: string;
+}
+
+/** One page of a user list, as the service decided it. */
+export interface UserPageSpec {
+  query: ListUsersQuery;
+  deleted: DeletedScope;
+  collection: UserCollection;
+  /** Sort keys, each optionally prefixed with `-`. */
+  sort: string[];
+  /** Write the username fragment so that the trigram index cannot serve it: the planner then walks created_at order. */
+  walk: boolean;
+}
+
+const NULLABLE_SORT_COLUMNS = new Set(['last_login_at', 'name', 'age']);
+
+const SORT_COLUMNS: Record<string, string> = {
+  created_at: 'u.createdAt',
+  updated_at: 'u.updatedAt',
+  last_login_at: 'u.lastLoginAt',
+  username: 'u.username',
+  email: 'u.email',
+  name: 'u.name',
+  role: 'u.role',
+  state: 'u.state',
+  age: 'u.age',
+};
+
+/** The users table (and its trigger-kept counters): every SQL statement about users lives here. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * A user with their occupation, in one plain query mapped by hand (the hot read behind
+   * GET /auth/me and GET /users/:id, prepared). `lock` (inside a transaction) holds the row until
+   * commit, so a decision made on it stays true; FOR NO KEY UPDATE still lets the audit log's foreign
+   * keys take their key-share lock, so no deadlock with them.
+   */
+  async findById(id: string, options: { withDeleted?: boolean; tx?: Tx; lock?: boolean } = {}): Promise<User | null> {
+    const sql = `${USER_SELECT} WHERE u.id = $1${options.withDeleted ? '' : ' AND u.deleted_at IS NULL'}${options.lock ? ' FOR NO KEY UPDATE OF u' : ''}`;
+    const rows: UserRow[] = options.tx
+      ? await options.tx.query(sql, [id])
+      : await preparedQuery<UserRow>(this.dataSource, `user-by-id${options.withDeleted ? '-any' : ''}${options.lock ? '-lock' : ''}`, sql, [
+          id,
+        ]);
+    return rows.length === 0 ? null : userFromRow(rows[0]);
+  }
+
+  /** The rows of one page (without counts). */
+  async page(spec: UserPageSpec): Promise<User[]> {
+    const { query } = spec;
+    const filtered = this.scope(this.withOccupation().where('true'), spec.deleted, spec.collection);
+    this.applyFilters(filtered, query, spec.walk);
+    for (const part of spec.sort) {
+      const backwards = part.startsWith('-');
+      const column = part.replace(/^-/, '');
+      // NULLS only on the nullable columns: a NULLS clause on created_at would keep its index from serving the order.
+      const nulls = NULLABLE_SORT_COLUMNS.has(column) ? (backwards ? 'NULLS LAST' : 'NULLS FIRST') : undefined;
+      filtered.addOrderBy(SORT_COLUMNS[column], backwards ? 'DESC' : 'ASC', nulls);
+    }
+    // Ties are broken by id, in the direction of the first sort key (keyset paging relies on it).
+    const descending = spec.sort[0].startsWith('-');
+    filtered.addOrderBy('u.id', descending ? 'DESC' : 'ASC').limit(query.limit);
+    if (query.cursor !== undefined) {
+      filtered.andWhere(`(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = :cursor)`, {
+        cursor: query.cursor,
+      });
+    } else {
+      filtered.offset(query.offset);
+    }
+    return filtered.getMany();
+  }
+
+  /** Whether the query has any filter (then count and total differ): exactly the fields applyFilters reads. */
+  hasFilters(query: ListUsersQuery): boolean {
+    return (
+      query.username !== undefined ||
+      usernameFragments(query).length > 0 ||
+      (query.name !== undefined && query.name.trim() !== '') ||
+      [query.email, query.role, query.state, query.occupation, query.group].some((value) => value !== undefined)
+    );
+  }
+
+  /** The collection's size: for all users, the trigger-kept user_counts rows; for a group or an occupation, counted. */
+  async countTotal(deleted: DeletedScope, collection: UserCollection): Promise<number> {
+    if (!collection.group && !collection.occupation) {
+      const which = deleted === 'none' ? 'WHERE NOT deleted' : deleted === 'only' ? 'WHERE deleted' : '';
+      const rows: { n: string }[] = await this.dataSource.query(`SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`);
+      return Number(rows[0].n);
+    }
+    return this.countRows((qb) => this.scope(qb, deleted, collection));
+  }
+
+  /** count(*) of the collection with the query's filters, no joins. */
+  countFiltered(deleted: DeletedScope, collection: UserCollection, query: ListUsersQuery): Promise<number> {
+    return this.countRows((qb) => this.applyFilters(this.scope(qb, deleted, collection), query, false));
+  }
+
+  /** Live users whose username contains the fragment (1 to 3 characters), from the trigger-kept counters. */
+  async countUsernameFragment(fragment: string): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(`SELECT n FROM username_fragments WHERE fragment = $1`, [fragment]);
+    return rows.length === 0 ? 0 : Number(rows[0].n);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
+  /** Which of the names an account other than `exceptId` already holds (case-insensitively). */
+  async taken(
+    username: string | undefined,
+    email: string | undefined,
+    exceptId?: string,
+  ): Promise<{ username: boolean; email: boolean; holders: Array<{ username: string; role: Role }> }> {
+    const rows: Array<{ username: string; role: Role; username_taken: boolean; email_taken: boolean }> = await this.dataSource.query(
+      `SELECT username, role, lower(username) = lower($1) AS username_taken, email = lower($2) AS email_taken
+         FROM users
+        WHERE (lower(username) = lower($1) OR email = lower($2)) AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+      [username ?? null, email ?? null, exceptId ?? null],
+    );
+    return {
+      username: rows.some((row) => row.username_taken),
+      email: rows.some((row) => row.email_taken),
+      holders: rows.map((row) => ({ username: row.username, role: row.role })),
+    };
+  }
+
+  async anyWithRole(role: Role): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE role = $1 LIMIT 1`, [role]);
+    return rows.length > 0;
+  }
+
+  async occupationExists(occupationId: string): Promise<boolean> {
+    return this.dataSource.getRepository(Occupation).exists({ where: { id: occupationId } });
+  }
+
+  /** Inserts the account; returns its id. */
+  async insert(tx: Tx, user: User): Promise<string> {
+    const inserted = await tx.insert(User, user);
+    return (inserted.identifiers[0] as { id: string }).id;
+  }
+
+  async update(tx: Tx, id: string, set: Partial<User>): Promise<void> {
+    await tx.update(User, { id }, set);
+  }
+
+  async softDelete(tx: Tx, id: string): Promise<void> {
+    await tx.update(User, { id }, { deletedAt: () => 'now()' });
+  }
+
+  async restore(tx: Tx, id: string): Promise<void> {
+    await tx.update(User, { id }, { deletedAt: null });
+  }
+
+  /** A sign-in's stamp: last_login_at, and an upgraded hash when there is one. Returns the user as the login answers it. */
+  async recordSignIn(tx: Tx, id: string, rehashed: string | undefined): Promise<User> {
+    const rows: UserRow[] = await tx.query(
+      `WITH u AS (
+         UPDATE users SET last_login_at = now(), password_hash = coalesce($2::varchar, password_hash) WHERE id = $1 RETURNING *
+       ) ${USER_SELECT.replace('FROM users u', 'FROM u')}`,
+      [id, rehashed ?? null],
+    );
+    return userFromRow(rows[0]);
+  }
+
+  async passwordHash(id: string): Promise<string | null> {
+    const rows: Array<{ password_hash: string }> = await this.dataSource.query(
+      `SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    return rows[0]?.password_hash ?? null;
+  }
+
+  /** Compare-and-swap on the hash that was verified: of two parallel changes only the first succeeds. */
+  async swapPasswordHash(tx: Tx, id: string, next: string, verified: string): Promise<boolean> {
+    const [, changed]: [unknown[], number] = await tx.query(
+      `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND password_hash = $3`,
+      [id, next, verified],
+    );
+    return changed > 0;
+  }
+
+  /** Users with their occupation; soft-deleted rows only when scoped in. Explicit columns, no hash. */
+  private withOccupation(): SelectQueryBuilder<User> {
+    return this.dataSource.getRepository(User).createQueryBuilder('u').withDeleted().leftJoinAndSelect('u.occupation', 'o');
+  }
+
+  private scope(qb: SelectQueryBuilder<User>, deleted: DeletedScope, collection: UserCollection): SelectQueryBuilder<User> {
+    if (deleted === 'none') qb.andWhere('u.deletedAt IS NULL');
+    if (deleted === 'only') qb.andWhere('u.deletedAt IS NOT NULL');
+    if (collection.occupation) qb.andWhere('u.occupationId = :collectionOccupation', { collectionOccupation: collection.occupation });
+    if (collection.group) {
+      qb.andWhere('EXISTS (SELECT 1 FROM group_members cm WHERE cm.group_id = :collectionGroup AND cm.user_id = u.id)', {
+        collectionGroup: collection.group,
+      });
+    }
+    return qb;
+  }
+
+  /** count(*) over users with the given conditions, no joins. */
+  private async countRows(conditions: (qb: SelectQueryBuilder<User>) => unknown): Promise<number> {
+    const qb = this.dataSource.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
+    conditions(qb);
+    const row = await qb.getRawOne<{ n: string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Adds the query's filters. With `walk`, the username fragment is written so that the trigram
+   * index cannot serve it, and the planner walks created_at order.
+   */
+  private applyFilters(qb: SelectQueryBuilder<User>, query: ListUsersQuery, walk: boolean): SelectQueryBuilder<User> {
+    if (query.username !== undefined) qb.andWhere('lower(u.username) = lower(:username)', { username: query.username });
+    const username = walk ? "(lower(u.username) || '')" : 'lower(u.username)';
+    usernameFragments(query).forEach((text, index) =>
+      qb.andWhere(`${username} LIKE :contains${index} ESCAPE '\\'`, { [`contains${index}`]: `%${escapeLike(text.toLowerCase())}%` }),
+    );
+    if (query.name !== undefined && query.name.trim() !== '') {
+      // Terms of one or two characters (most Chinese names) have no trigram: their own index serves them.
+      const clauses: string[] = [];
+      const parameters: Record<string, string> = {};
+      nameSearchTerms(query.name).forEach((term, index) => {
+        const like = `u.name_search LIKE :name${index} ESCAPE '\\'`;
+        parameters[`name${index}`] = `%${escapeLike(term)}%`;
+        if ([...term].length > 2) {
+          clauses.push(like);
+        } else {
+          parameters[`name${index}gram`] = term;
+          clauses.push(`(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND ${like})`);
+        }
+      });
+      qb.andWhere(`(${clauses.join(' OR ')})`, parameters);
+    }
+    if (query.email !== undefined) qb.andWhere('u.email = :email', { email: query.email.trim().toLowerCase() });
+    if (query.role !== undefined) qb.andWhere('u.role = :role', { role: query.role });
+    if (query.state !== undefined) qb.andWhere('u.state = :state', { state: query.state });
+    if (query.occupation !== undefined) qb.andWhere('u.occupationId = :occupation', { occupation: query.occupation });
+    if (query.group !== undefined) {
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id AND g.deleted_at IS NULL WHERE gm.group_id = :group AND gm.user_id = u.id)',
+        { group: query.group },
+      );
+    }
+    return qb;
+  }
+}
