@@ -1,6 +1,8 @@
 /**
- * Two projects: unit tests for pure logic, and e2e specs that start the built service (dist/) as a
- * child process against a real PostgreSQL and talk to it over HTTP.
+ * Three tiers: unit tests for pure logic; medium specs that build the app's Nest context in-process
+ * (no build, no HTTP) and call services with their real repositories against a real PostgreSQL
+ * (test/support/medium.ts); and e2e specs that start the built service (dist/) as a child process
+ * and talk to it over HTTP, the contract.
  */
 const transform = {
   '^.+\\.(t|j)s$': [
@@ -27,6 +29,16 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
+    },
+    {
+      displayName: 'medium',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      setupFiles: ['reflect-metadata'],
+      transform,
+      transformIgnorePatterns,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     {
       displayName: 'e2e',

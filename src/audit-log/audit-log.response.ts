@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Actor, can } from '../common/policies/access.policy';
 import type { AuditDetails, AuditLog } from './audit-log.entity';
 import { AUDIT_OPERATION_NAMES, AuditOperation } from './audit-operation';
 
@@ -42,12 +43,17 @@ export class AuditLogResponse {
   })
   details!: AuditDetails | null;
 
-  static from(row: AuditLog): AuditLogResponse {
+  /**
+   * The network address and browser only for viewers who may see them (staff, or the one who acted):
+   * a user reading their own records does not see those of staff who acted on them.
+   */
+  static from(row: AuditLog, viewer: Actor): AuditLogResponse {
+    const client = can(viewer, 'audit.read-client', { operatorId: row.operatorId });
     return Object.assign(new AuditLogResponse(), {
       id: row.id,
       user: row.userId,
-      ip: row.ip,
-      user_agent: row.userAgent,
+      ip: client ? row.ip : null,
+      user_agent: client ? row.userAgent : null,
       operation: row.operation,
       operation_name: AUDIT_OPERATION_NAMES[row.operation as AuditOperation] ?? 'unknown',
       operator: row.operatorId,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import type { RequestMeta } from '../common/http/request-meta';
-import { AuditDetails, AuditLog } from './audit-log.entity';
+import type { Tx } from '../database/transactions';
+import type { AuditDetails } from './audit-log.entity';
+import { AuditLogRepository } from './audit-log.repository';
 import { AuditOperation } from './audit-operation';
 
 export interface AuditEntry {
@@ -16,32 +16,32 @@ export interface AuditEntry {
 }
 
 /**
- * The only writer of the audit log. Pass the transaction's manager to record() so the record commits
- * with the change it describes.
+ * The only writer of the audit log, and what other modules read it through. Pass the caller's
+ * transaction to record() so the record commits with the change it describes.
  */
 @Injectable()
 export class AuditLogService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: AuditLogRepository) {}
 
-  async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.insert(AuditLog, {
-      operation: entry.operation,
-      userId: entry.userId,
-      operatorId: entry.operatorId,
-      ip: entry.meta.ip,
-      userAgent: entry.meta.userAgent,
-      details: entry.details ?? null,
-    });
+  async record(entry: AuditEntry, tx?: Tx): Promise<void> {
+    await this.repository.insert(
+      {
+        operation: entry.operation,
+        userId: entry.userId,
+        operatorId: entry.operatorId,
+        ip: entry.meta.ip,
+        userAgent: entry.meta.userAgent,
+        details: entry.details ?? null,
+      },
+      tx,
+    );
   }
 
-  /** When the user's state was last changed to `state`, from the log (null if never). */
-  async lastStateChange(userId: string, state: number): Promise<Date | null> {
-    const rows: Array<{ operate_time: Date }> = await this.dataSource.query(
-      `SELECT operate_time FROM audit_logs
-        WHERE user_id = $1 AND operation = $2 AND details->>'to' = $3
-        ORDER BY seq DESC LIMIT 1`,
-      [userId, AuditOperation.STATE_CHANGED, String(state)],
-    );
-    return rows[0]?.operate_time ?? null;
+  /**
+   * When the user's state was last changed to `toState` (a STATE_CHANGED record with details.to;
+   * e.g. 0 = disabled), or null when no record says so (say, an account created disabled).
+   */
+  lastStateChange(userId: string, toState: number): Promise<Date | null> {
+    return this.repository.lastStateChange(userId, toState);
   }
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Actor, can } from '../common/policies/access.policy';
 import type { GroupMember } from './group-member.entity';
 import type { Group } from './group.entity';
 
@@ -37,7 +38,8 @@ export class GroupResponse {
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Shown to superadmins' })
   deleted_at?: string | null;
 
-  static from(group: Group, memberCount: number, showDeletedAt = false): GroupResponse {
+  /** deleted_at only for viewers who may see deleted groups. */
+  static from(group: Group, memberCount: number, viewer: Actor): GroupResponse {
     const response = Object.assign(new GroupResponse(), {
       id: group.id,
       name: group.name,
@@ -48,7 +50,7 @@ export class GroupResponse {
       created_at: group.createdAt.toISOString(),
       updated_at: group.updatedAt.toISOString(),
     });
-    if (showDeletedAt) response.deleted_at = group.deletedAt?.toISOString() ?? null;
+    if (can(viewer, 'group.read-deleted', null)) response.deleted_at = group.deletedAt?.toISOString() ?? null;
     return response;
   }
 }

@@ -1,11 +1,10 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
+import { HealthRepository } from './health.repository';
 
 /** Set when SIGTERM arrives: readiness fails during the drain so traffic moves elsewhere before the listener closes. */
 export const lifecycle = { draining: false };
@@ -22,7 +21,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly database: HealthRepository,
   ) {}
 
   @Get('live')
@@ -54,9 +53,7 @@ export class HealthController {
         () =>
           this.indicators
             .check('database')
-            .attempt(async () => {
-              await this.dataSource.query('SELECT 1');
-            })
+            .attempt(() => this.database.ping())
             .withTimeout(1500),
         () =>
           this.indicators
@@ -72,10 +69,8 @@ export class HealthController {
   }
 
   private async pendingMigrations(): Promise<{ applied: number }> {
-    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM migrations`);
-    const applied = new Set(rows.map((row) => row.name));
-    const pending = this.dataSource.migrations.map((migration) => migration.name).filter((name) => name && !applied.has(name));
+    const { applied, pending } = await this.database.migrations();
     if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
-    return { applied: applied.size };
+    return { applied };
   }
 }

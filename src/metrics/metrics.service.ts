@@ -1,15 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DatabasePoolRepository } from './database-pool.repository';
 
 export type LoginOutcome = 'success' | 'wrong_credentials' | 'locked' | 'blacklisted' | 'disabled';
-
-interface PgPool {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
 
 /** Prometheus metrics (prom-client): HTTP, authentication events, the database pool and the process. */
 @Injectable()
@@ -43,7 +36,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(pool: DatabasePoolRepository) {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of ['success', 'wrong_credentials', 'locked', 'blacklisted', 'disabled'] as const) this.logins.inc({ outcome }, 0);
     new Gauge({
@@ -52,10 +45,10 @@ export class MetricsService {
       labelNames: ['state'] as const,
       registers: [this.registry],
       collect() {
-        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-        this.set({ state: 'total' }, pool?.totalCount ?? 0);
-        this.set({ state: 'idle' }, pool?.idleCount ?? 0);
-        this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
+        const stats = pool.stats();
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
       },
     });
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
@@ -15,20 +15,19 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The e2e suite needs the built service and a PostgreSQL server: TEST_DATABASE_URL or DATABASE_URL
- * when given, otherwise an embedded PostgreSQL of its own in a temporary folder.
+ * The e2e and medium specs need a PostgreSQL server: TEST_DATABASE_URL or DATABASE_URL when given,
+ * otherwise an embedded PostgreSQL of its own in a temporary folder. Jest runs this once for every
+ * project that names it. (The e2e specs also need the built service: spawnService checks for it.)
  */
 export default async function globalSetup(): Promise<void> {
   const root = join(__dirname, '..', '..');
-  if (!existsSync(join(root, 'dist', 'main.js'))) {
-    throw new Error('dist/main.js is missing: run `npm run build` first (npm test does it for you)');
-  }
+  // Some specs keep data folders of their own under .data/.
+  mkdirSync(join(root, '.data'), { recursive: true });
   const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (given) {
     process.env.E2E_ADMIN_DATABASE_URL = given;
     return;
   }
-  mkdirSync(join(root, '.data'), { recursive: true });
   const dataDir = mkdtempSync(join(root, '.data', 'test-pg-'));
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
   process.env.E2E_ADMIN_DATABASE_URL = server.url;

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { Tx } from '../database/transactions';
+import { AuditLog } from './audit-log.entity';
+import { AuditOperation } from './audit-operation';
+
+/** What a list of audit records is narrowed by (every field optional). */
+export interface AuditLogFilter {
+  user?: string;
+  operator?: string;
+  operation?: number;
+  ip?: string;
+  /** ISO-8601, inclusive. */
+  from?: string;
+  /** ISO-8601, exclusive. */
+  to?: string;
+}
+
+/** The first entry whose hash or link does not hold, as the database recomputes them. */
+export interface BrokenEntryRow {
+  id: string | null;
+  seq: string;
+  reason: string;
+}
+
+/** The number of entries, the last entry and the chain head the insert trigger keeps. */
+export interface ChainSummaryRow {
+  checked: number;
+  last_seq: string | null;
+  last_hash: string | null;
+  head_seq: string;
+  head_hash: string;
+}
+
+/**
+ * The SQL of the audit_logs table, for AuditLogService (the only writer) and the read routes. The
+ * database refuses UPDATE and DELETE on the table; a trigger assigns seq, operate_time and the hashes.
+ */
+@Injectable()
+export class AuditLogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private records(tx?: Tx) {
+    return (tx ?? this.dataSource.manager).getRepository(AuditLog);
+  }
+
+  async insert(values: Pick<AuditLog, 'operation' | 'userId' | 'operatorId' | 'ip' | 'userAgent' | 'details'>, tx?: Tx): Promise<void> {
+    await this.records(tx).insert(values);
+  }
+
+  /** Newest first. `count` matches the filters; `total` is the whole log, or `totalOfUser`'s records when given. */
+  async page(
+    filter: AuditLogFilter,
+    slice: { offset: number; limit: number },
+    totalOfUser?: string,
+  ): Promise<{ rows: AuditLog[]; count: number; total: number }> {
+    const [[rows, count], total] = await Promise.all([
+      this.filtered(filter).orderBy('a.seq', 'DESC').offset(slice.offset).limit(slice.limit).getManyAndCount(),
+      totalOfUser ? this.records().count({ where: { userId: totalOfUser } }) : this.records().count(),
+    ]);
+    return { rows, count, total };
+  }
+
+  findById(id: string): Promise<AuditLog | null> {
+    return this.records().findOne({ where: { id } });
+  }
+
+  /** When the user's state was last changed to `toState` (details.to), or null. */
+  async lastStateChange(userId: string, toState: number): Promise<Date | null> {
+    const rows: Array<{ operate_time: Date }> = await this.dataSource.query(
+      `SELECT operate_time FROM audit_logs
+        WHERE user_id = $1 AND operation = $2 AND details->>'to' = $3
+        ORDER BY seq DESC LIMIT 1`,
+      [userId, AuditOperation.STATE_CHANGED, String(toState)],
+    );
+    return rows[0]?.operate_time ?? null;
+  }
+
+  /**
+   * Recomputes every entry's hash with the same database function the insert trigger uses and checks
+   * each link to the entry before and the sequence for gaps: the first entry that fails, or null.
+   */
+  async firstBrokenEntry(): Promise<BrokenEntryRow | null> {
+    const [broken]: BrokenEntryRow[] = await this.dataSource.query(`
+      WITH chain AS (
+        SELECT id, seq, hash, prev_hash,
+               audit_entry_hash(seq, id, user_id, operator_id, operation, ip, user_agent, details, operate_time, prev_hash) AS computed,
+               lag(hash) OVER (ORDER BY seq) AS previous_hash,
+               lag(seq) OVER (ORDER BY seq) AS previous_seq
+          FROM audit_logs
+      )
+      SELECT id, seq,
+             CASE WHEN seq <> coalesce(previous_seq, 0) + 1 THEN 'missing_entries'
+                  WHEN computed <> hash THEN 'hash_mismatch'
+                  ELSE 'broken_link' END AS reason
+        FROM chain
+       WHERE seq <> coalesce(previous_seq, 0) + 1
+          OR computed <> hash
+          OR prev_hash <> coalesce(previous_hash, repeat('0', 64))
+       ORDER BY seq
+       LIMIT 1`);
+    return broken ?? null;
+  }
+
+  async chainSummary(): Promise<ChainSummaryRow> {
+    const [summary]: ChainSummaryRow[] = await this.dataSource.query(`
+      SELECT (SELECT count(*)::int FROM audit_logs) AS checked,
+             last.seq AS last_seq, last.hash AS last_hash, head.seq AS head_seq, head.hash AS head_hash
+        FROM audit_chain_head head
+        LEFT JOIN LATERAL (SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1) last ON true`);
+    return summary;
+  }
+
+  private filtered(filter: AuditLogFilter): SelectQueryBuilder<AuditLog> {
+    const qb = this.records().createQueryBuilder('a').where('true');
+    if (filter.user !== undefined) qb.andWhere('a.userId = :user', { user: filter.user });
+    if (filter.operator !== undefined) qb.andWhere('a.operatorId = :operator', { operator: filter.operator });
+    if (filter.operation !== undefined) qb.andWhere('a.operation = :operation', { operation: filter.operation });
+    if (filter.ip !== undefined) qb.andWhere('a.ip = :ip', { ip: filter.ip });
+    if (filter.from !== undefined) qb.andWhere('a.operateTime >= :from', { from: new Date(filter.from) });
+    if (filter.to !== undefined) qb.andWhere('a.operateTime < :to', { to: new Date(filter.to) });
+    return qb;
+  }
+}
