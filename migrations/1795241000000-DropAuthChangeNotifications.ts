@@ -10,7 +10,8 @@ export class DropAuthChangeNotifications1795241000000 implements MigrationInterf
   name = 'DropAuthChangeNotifications1795241000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['sessions', 'users', 'black_list']) await queryRunner.query(`DROP TRIGGER IF EXISTS auth_notify_truncate ON ${table}`);
+    for (const table of ['sessions', 'users', 'black_list'])
+      await queryRunner.query(`DROP TRIGGER IF EXISTS auth_notify_truncate ON ${table}`);
     await queryRunner.query(`DROP TRIGGER IF EXISTS auth_notify_blacklist ON black_list`);
     await queryRunner.query(`DROP TRIGGER IF EXISTS auth_notify_user_delete ON users`);
     await queryRunner.query(`DROP TRIGGER IF EXISTS auth_notify_user_update ON users`);

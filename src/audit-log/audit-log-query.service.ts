@@ -37,9 +37,8 @@ export class AuditLogQueryService {
    * records stay readable); `total` counts that user's records.
    */
   async listForUser(actor: AuthUser, userId: string, filters: AuditLogFilters): Promise<Page<AuditLogResponse>> {
-    const user = await this.users.findById(userId, { withDeleted: true });
-    if (!user) throw AppException.notFound();
-    this.policy.assert(actor, 'user.read', user);
+    // Deleted users' records stay readable.
+    await this.users.findReadable(actor, userId, { withDeleted: true });
     const query = Object.assign(new ListAuditLogsQuery(), filters, { user: userId });
     const { rows, count, total } = await this.repository.page(query, query, userId);
     return toPage(

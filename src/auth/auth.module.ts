@@ -9,6 +9,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginFailuresRepository } from './login-failures.repository';
 import { LoginLockoutService } from './login-lockout.service';
 import { LoginStatusController } from './login-status.controller';
 import { LoginStatusService } from './login-status.service';
@@ -23,6 +24,7 @@ import { TokensService } from './tokens.service';
     AuthService,
     TokensService,
     LoginLockoutService,
+    LoginFailuresRepository,
     LoginStatusService,
     JwtStrategy,
     RateLimitGuard,

@@ -38,6 +38,9 @@ export class LoginStatusService {
       ...(usernameLock ? [{ identifier: 'username' as const, until: usernameLock }] : []),
       ...(emailLock ? [{ identifier: 'email' as const, until: emailLock }] : []),
     ];
-    return LoginStatusResponse.from({ user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks }, actor);
+    return LoginStatusResponse.from(
+      { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks },
+      actor,
+    );
   }
 }

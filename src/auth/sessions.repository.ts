@@ -27,14 +27,7 @@ const ACCOUNT_BLOCKS = `array_remove(ARRAY[
 const SESSION_USABLE = `s.revoked_at IS NULL AND s.expires_at > now() AND cardinality(${ACCOUNT_BLOCKS}) = 0`;
 
 export type RevokeReason =
-  | 'logout'
-  | 'revoked'
-  | 'password_changed'
-  | 'password_reset'
-  | 'disabled'
-  | 'deleted'
-  | 'blacklisted'
-  | 'refresh_reuse';
+  'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'disabled' | 'deleted' | 'blacklisted' | 'refresh_reuse';
 
 /** The account a login names, with what the login decides on. */
 export interface LoginAccount {
@@ -120,10 +113,13 @@ export class SessionsRepository {
     tx: Tx,
     session: { id: string; userId: string; ip: string | null; userAgent: string | null; expiresAt: Date },
   ): Promise<void> {
-    await tx.query(
-      `INSERT INTO sessions (id, user_id, ip, user_agent, last_used_at, expires_at) VALUES ($1, $2, $3, $4, now(), $5)`,
-      [session.id, session.userId, session.ip, session.userAgent, session.expiresAt],
-    );
+    await tx.query(`INSERT INTO sessions (id, user_id, ip, user_agent, last_used_at, expires_at) VALUES ($1, $2, $3, $4, now(), $5)`, [
+      session.id,
+      session.userId,
+      session.ip,
+      session.userAgent,
+      session.expiresAt,
+    ]);
   }
 
   async insertRefreshToken(

@@ -67,7 +67,12 @@ export class BlacklistService {
   /** Entries of users the actor may manage (a lower role than theirs). */
   async list(actor: AuthUser, query: ListBlacklistQuery): Promise<Page<BlacklistEntryResponse>> {
     const roles = manageableBlacklistRoles(actor, ROLES, this.policy.rules);
-    const { rows, count, total } = await this.entries.page(roles, { isDelete: query.is_delete ?? 0, user: query.user }, query.offset, query.limit);
+    const { rows, count, total } = await this.entries.page(
+      roles,
+      { isDelete: query.is_delete ?? 0, user: query.user },
+      query.offset,
+      query.limit,
+    );
     return toPage(rows.map(BlacklistEntryResponse.from), count, total, query);
   }
 

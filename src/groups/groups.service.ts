@@ -104,8 +104,7 @@ export class GroupsService {
 
   /** The live groups a user belongs to: whoever may read that user (the user themself, staff). */
   async groupsOf(actor: AuthUser, userId: string, page: PaginationQuery): Promise<Page<GroupResponse>> {
-    const user = await this.findUser(userId);
-    this.policy.assert(actor, 'user.read', user);
+    await this.users.findReadable(actor, userId);
     const { rows, count, total } = await this.repository.pageOfMember(userId, page);
     return toPage(await this.withMemberCounts(rows, actor), count, total, page);
   }

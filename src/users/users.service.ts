@@ -81,12 +81,21 @@ export class UsersService {
     return this.users.findById(id, options);
   }
 
-  /** The user the actor may read (`user.read`), or 404; deleted users exist only for those who may read them. */
-  async getForViewer(actor: AuthUser, id: string): Promise<UserResponse> {
-    const user = await this.findById(id, { withDeleted: this.policy.can(actor, 'user.read-deleted', null) });
-    if (!user) throw AppException.notFound();
+  /**
+   * The user `id` when the actor may read them (`user.read`). A missing user is 404 only to those
+   * who may read others; anyone else gets 403 whether or not the id exists, so ids cannot be probed.
+   * Deleted users exist for those who may read deleted users, or when `withDeleted` says so.
+   */
+  async findReadable(actor: AuthUser, id: string, options: { withDeleted?: boolean } = {}): Promise<User> {
+    const user = await this.findById(id, { withDeleted: options.withDeleted || this.policy.can(actor, 'user.read-deleted', null) });
+    if (!user)
+      throw this.policy.can(actor, 'user.read-others', null) || actor.id === id ? AppException.notFound() : AppException.forbidden();
     this.policy.assert(actor, 'user.read', user);
-    return UserResponse.from(user, actor);
+    return user;
+  }
+
+  async getForViewer(actor: AuthUser, id: string): Promise<UserResponse> {
+    return UserResponse.from(await this.findReadable(actor, id), actor);
   }
 
   /**
@@ -95,8 +104,7 @@ export class UsersService {
    * the collection without filters.
    */
   async list(actor: AuthUser, query: ListUsersQuery, collection: UserCollection = {}): Promise<Page<UserResponse>> {
-    const deleted: DeletedScope =
-      query.deleted === 'true' || query.deleted === '1' ? 'only' : query.deleted === 'all' ? 'all' : 'none';
+    const deleted: DeletedScope = query.deleted === 'true' || query.deleted === '1' ? 'only' : query.deleted === 'all' ? 'all' : 'none';
     if (deleted !== 'none') this.policy.assert(actor, 'user.read-deleted', null);
 
     const sort = (query.sort ?? 'created_at').split(',');
@@ -105,7 +113,9 @@ export class UsersService {
     // good share of the users, walking created_at order finds a page sooner than collecting every match.
     const fragment = deleted === 'none' && !collection.group && !collection.occupation ? shortUsernameFragment(query) : null;
     const [fragmentCount, knownTotal] =
-      fragment === null ? [null, null] : await Promise.all([this.users.countUsernameFragment(fragment), this.users.countTotal(deleted, collection)]);
+      fragment === null
+        ? [null, null]
+        : await Promise.all([this.users.countUsernameFragment(fragment), this.users.countTotal(deleted, collection)]);
     const walk =
       fragmentCount !== null && knownTotal !== null && fragmentCount > 0 && (sort[0] === 'created_at' || sort[0] === '-created_at')
         ? ((query.offset + query.limit) * knownTotal) / fragmentCount <= WALK_MAX_ROWS
@@ -198,9 +208,8 @@ export class UsersService {
    * or reset) and the audit records (update, role, state) commit together.
    */
   async update(actor: AuthUser, id: string, changes: UpdateUserDto, meta: RequestMeta): Promise<UserResponse> {
-    const current = await this.findById(id);
-    if (!current) throw AppException.notFound();
-    this.policy.assert(actor, 'user.read', current);
+    const current = await this.findReadable(actor, id);
+    if (current.deletedAt) throw AppException.notFound();
     this.authorizeUpdate(actor, current, changes);
     if (changes.username !== undefined || changes.email !== undefined) {
       await this.assertAvailable(changes.username, changes.email, current.id);
@@ -284,7 +293,13 @@ export class UsersService {
     if (changes.role !== undefined && changes.role !== target.role && !may('user.change-role')) throw AppException.forbidden();
     if (changes.state !== undefined && changes.state !== target.state && !may('user.change-state')) throw AppException.forbidden();
     if (changes.password !== undefined && !may('user.reset-password')) throw AppException.forbidden();
-    if (!touchesAccount && changes.role === undefined && changes.state === undefined && changes.password === undefined && !may('user.update')) {
+    if (
+      !touchesAccount &&
+      changes.role === undefined &&
+      changes.state === undefined &&
+      changes.password === undefined &&
+      !may('user.update')
+    ) {
       throw AppException.forbidden();
     }
   }

@@ -26,6 +26,7 @@ const TABLE: { [A in Action]: Array<{ name: string; target: (self: Actor) => Che
     { name: 'another superadmin', target: () => target('superadmin'), expected: [false, true, true] },
     { name: 'oneself', target: (self) => self, expected: [true, true, true] },
   ],
+  'user.read-others': [{ name: 'any', target: () => null, expected: [false, true, true] }],
   'user.read-deleted': [{ name: 'any', target: () => null, expected: [false, false, true] }],
   'user.update': [
     { name: 'another user', target: () => target('user'), expected: [false, true, true] },

@@ -60,7 +60,8 @@ export class LoginStatusResponse {
     const { user, blacklistEntry: entry } = facts;
     const reasons: LoginBlockReasonResponse[] = [];
     for (const block of facts.blocks) {
-      if (block === 'deleted') reasons.push({ code: 'deleted', since: visibilityFor(viewer, user) === 'full' ? (user.deletedAt?.toISOString() ?? null) : null });
+      if (block === 'deleted')
+        reasons.push({ code: 'deleted', since: visibilityFor(viewer, user) === 'full' ? (user.deletedAt?.toISOString() ?? null) : null });
       if (block === 'disabled') reasons.push({ code: 'disabled', since: facts.disabledSince?.toISOString() ?? null });
       if (block === 'blacklisted') {
         const since = entry?.joinTime.toISOString() ?? null;

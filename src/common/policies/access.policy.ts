@@ -28,6 +28,8 @@ export interface Checks {
   'route.enter': { floor: Role };
   /** Read a user's record, groups and audit trail. */
   'user.read': UserTarget;
+  /** Read users other than oneself (and so learn whether an id exists). */
+  'user.read-others': null;
   /** Read users that are soft-deleted (lists with `deleted`, a deleted user's record). */
   'user.read-deleted': null;
   'user.update': UserTarget;
@@ -82,6 +84,8 @@ export function can<A extends Action>(actor: Actor, action: A, target: Checks[A]
       return hasAtLeast(actor.role, check.target.floor);
     case 'user.read':
       return self(check.target.id) || isStaff(actor);
+    case 'user.read-others':
+      return isStaff(actor);
     case 'user.read-deleted':
     case 'group.read-deleted':
     case 'invitation.manage':
