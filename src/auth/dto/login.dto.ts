@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Omittable } from '../../common/validation/validators';
 
 /** Username or email (at least one) and the password. With both, they must name the same account. */
 export class LoginDto {
@@ -11,7 +12,7 @@ export class LoginDto {
   username?: string;
 
   @ApiPropertyOptional({ maxLength: 254, example: 'alice@example.com', description: 'Required unless username is given' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(254)
