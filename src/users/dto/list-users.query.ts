@@ -6,6 +6,8 @@ import { ROLES } from '../../common/policies/roles';
 import { Omittable, ToInteger } from '../../common/validation/validators';
 
 export const USER_SORT_FIELDS = ['created_at', 'updated_at', 'last_login_at', 'username', 'email', 'name', 'role', 'state', 'age'] as const;
+/** Every value one sort key may take: the allowlist, ascending and descending. */
+const SORT_KEYS = USER_SORT_FIELDS.flatMap((field) => [field, `-${field}`]);
 const SORT_PATTERN = new RegExp(`^-?(${USER_SORT_FIELDS.join('|')})(,-?(${USER_SORT_FIELDS.join('|')}))*$`);
 
 export class ListUsersQuery extends PaginationQuery {
@@ -70,9 +72,12 @@ export class ListUsersQuery extends PaginationQuery {
   group?: string;
 
   @ApiPropertyOptional({
-    maxLength: 200,
-    example: '-created_at',
-    description: `Comma-separated fields from ${USER_SORT_FIELDS.join(', ')}; a leading - sorts descending. Default created_at.`,
+    type: 'array',
+    items: { type: 'string', enum: SORT_KEYS },
+    maxItems: USER_SORT_FIELDS.length,
+    uniqueItems: true,
+    example: ['-created_at'],
+    description: `Comma-separated (sort=-role,username) fields from ${USER_SORT_FIELDS.join(', ')}; a leading - sorts descending. Default created_at.`,
   })
   @Omittable()
   @IsString()
