@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { ErrorLog } from './common/errors/error-log';
+import { PasswordLengthConstraint } from './common/validation/validators';
 import { writeError } from './common/errors/error-writer';
 import { setupSwagger } from './common/swagger/swagger';
 import { AppConfig, TrustProxy } from './config/app-config';
@@ -166,8 +167,15 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     abortOnError: false,
   });
   if (options.logs !== false) app.useLogger(quietFramework(app.get(Logger)));
-  // Constraint classes that need configuration (PasswordLengthConstraint) come from Nest's container.
-  useContainer(app, { fallbackOnErrors: true });
+  // Constraint classes that need configuration (PasswordLengthConstraint) come from Nest's container; class-validator's
+  // own classes from its default one (asking Nest for them would log an error on every validation).
+  useContainer(
+    {
+      get: <T>(type: new (...args: unknown[]) => T): T | undefined =>
+        type === PasswordLengthConstraint ? (app.get(type) as T) : undefined,
+    },
+    { fallback: true },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   installJsonOnlyBodyParser(fastify, config.bodyLimit);
   // Before routing and body parsing: every /api answer counts and carries the rate-limit headers.

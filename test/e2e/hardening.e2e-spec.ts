@@ -1,3 +1,4 @@
+import { get as httpGet, IncomingMessage } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -152,6 +153,35 @@ describe('Hardening: bad input never reaches a 500, slow clients are cut off, ev
     it('says nothing of rate limits outside /api', async () => {
       const response = await service.http.get('/health/live');
       expect(response.headers.get('ratelimit-limit')).toBeNull();
+    });
+  });
+
+  describe('the OpenAPI document at /docs-json', () => {
+    it('is served compressed, with an ETag and Cache-Control, and answers 304 to If-None-Match', async () => {
+      const { hostname, port } = new URL(service.url);
+      const fetchRaw = (headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; size: number }> =>
+        new Promise((resolvePromise, reject) => {
+          const request = httpGet({ hostname, port, path: '/docs-json', headers }, (response: IncomingMessage) => {
+            let size = 0;
+            response.on('data', (chunk: Buffer) => (size += chunk.length));
+            response.on('end', () => resolvePromise({ status: response.statusCode ?? 0, headers: response.headers, size }));
+          });
+          request.on('error', reject);
+        });
+      const plain = await fetchRaw({});
+      const brotli = await fetchRaw({ 'accept-encoding': 'gzip, deflate, br' });
+      const gzip = await fetchRaw({ 'accept-encoding': 'gzip' });
+      expect([plain.status, brotli.status, gzip.status]).toEqual([200, 200, 200]);
+      expect([brotli.headers['content-encoding'], gzip.headers['content-encoding']]).toEqual(['br', 'gzip']);
+      expect(brotli.size).toBeLessThan(plain.size / 5);
+      expect(gzip.size).toBeLessThan(plain.size / 5);
+      expect(plain.headers['cache-control']).toMatch(/max-age=\d+/);
+      expect(plain.headers.etag).toMatch(/^".+"$/);
+      const again = await fetchRaw({ 'if-none-match': String(plain.headers.etag) });
+      expect(again.status).toBe(304);
+      const document = (await service.http.get('/docs-json')).body;
+      expect(document.info.description).toContain('| 50301 | 503 |');
+      expect(document.paths['/api/v1/auth/login'].post.responses['415']).toBeDefined();
     });
   });
 
