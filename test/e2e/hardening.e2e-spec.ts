@@ -205,3 +205,20 @@ describe('Hardening: bad input never reaches a 500, slow clients are cut off, ev
     });
   });
 });
+
+describe('PASSWORD_MIN_LENGTH flows from the configuration into validation', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService({ PASSWORD_MIN_LENGTH: '10' });
+  });
+  afterAll(() => service?.dispose());
+
+  it('refuses a password under the configured minimum, naming it, and accepts one at it', async () => {
+    const short = await service.http.post('/api/v1/auth/register', newAccount({ password: 'abcdefghi' }));
+    expectEnvelope(short, 400, 40001);
+    expect(short.body.data.errors).toEqual([{ field: 'password', message: 'password must be 10 to 128 characters' }]);
+    const enough = await service.http.post('/api/v1/auth/register', newAccount({ password: 'abcdefghij' }));
+    expectEnvelope(enough, 201);
+  });
+});
