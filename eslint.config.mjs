@@ -30,6 +30,26 @@ export default tseslint.config(
     },
   },
   {
+    // class-validator's @IsOptional() lets null through to the code after validation; request DTOs say
+    // Omittable() (undefined only) or Nullable() (API.md's nullable fields) from common/validation/validators.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'Use Omittable() or Nullable() (src/common/validation/validators.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

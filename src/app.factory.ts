@@ -1,4 +1,4 @@
-import { LoggerService, Logger as NestLogger } from '@nestjs/common';
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -6,15 +6,18 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import secureJson from 'secure-json-parse';
 import helmet from 'helmet';
+import { useContainer } from 'class-validator';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-codes';
+import { ErrorLog } from './common/errors/error-log';
+import { PasswordLengthConstraint } from './common/validation/validators';
 import { writeError } from './common/errors/error-writer';
 import { setupSwagger } from './common/swagger/swagger';
-import { passwordPolicy } from './common/validation/validators';
 import { AppConfig, TrustProxy } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
+import { RateLimitGuard } from './auth/rate-limit.guard';
 
 const MAX_JSON_DEPTH = 32;
 /**
@@ -89,8 +92,6 @@ function installJsonOnlyBodyParser(fastify: FastifyInstance, bodyLimit: number):
   );
 }
 
-const frameworkLogger = new NestLogger('Errors');
-
 /**
  * TRUST_PROXY as Fastify takes it. A hop count becomes a function of the hop index (0 is the socket's
  * peer): Fastify's own numeric form does not take X-Forwarded-For into account in this version.
@@ -124,9 +125,16 @@ function quietFramework(logger: Logger): LoggerService {
 
 /** The application, configured but not listening: main.ts, the OpenAPI script and tests share it. */
 export async function createApp(config: AppConfig, options: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
-  passwordPolicy.minLength = config.passwordMinLength;
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimit,
+    // Slow clients are cut off: the headers within HEADERS_TIMEOUT, the whole request within REQUEST_TIMEOUT
+    // (Node answers 408 and closes), idle keep-alive connections after KEEP_ALIVE_TIMEOUT. Node checks the
+    // first two every connectionsCheckingInterval (30 s by default), so a check each second keeps them close
+    // to their bound. A socket silent for longer than all of them is closed as a backstop.
+    http: { headersTimeout: config.timeouts.headersMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    connectionTimeout: Math.max(config.timeouts.requestMs, config.timeouts.keepAliveMs) + 5000,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // On close Node itself ends keep-alive connections that sit idle; Fastify's own 'idle' mode also
@@ -136,8 +144,7 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     genReqId: requestId,
     // Requests that reach an accepted connection while shutting down are still served (not 503).
     return503OnClosing: false,
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
-      writeError(request, reply, error, { error: (object, message) => frameworkLogger.error(object, message) }),
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => writeError(request, reply, error, app.get(ErrorLog)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bodyParser: false,
@@ -145,8 +152,20 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     abortOnError: false,
   });
   if (options.logs !== false) app.useLogger(quietFramework(app.get(Logger)));
+  // Constraint classes that need configuration (PasswordLengthConstraint) come from Nest's container; class-validator's
+  // own classes from its default one (asking Nest for them would log an error on every validation).
+  useContainer(
+    {
+      get: <T>(type: new (...args: unknown[]) => T): T | undefined =>
+        type === PasswordLengthConstraint ? (app.get(type) as T) : undefined,
+    },
+    { fallback: true },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   installJsonOnlyBodyParser(fastify, config.bodyLimit);
+  // Before routing and body parsing: every /api answer counts and carries the rate-limit headers.
+  const rateLimiter = app.get(RateLimitGuard);
+  fastify.addHook('onRequest', (request, reply) => rateLimiter.countRequest(request, reply));
   // API answers carry tokens and personal data: no shared or browser cache may keep them.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.headers(SECURITY_HEADERS);
@@ -154,7 +173,10 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     if (request.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');
   });
   const metrics = app.get(MetricsService);
+  const errorLog = app.get(ErrorLog);
   fastify.addHook('onResponse', async (request, reply) => {
+    // An answer that needed the database ends a logged outage (every /api route but a refusal reads a session or a row).
+    if (reply.statusCode < 400 && (request.url.startsWith('/api/') || request.url.startsWith('/health/ready'))) errorLog.databaseAnswered();
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,

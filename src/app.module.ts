@@ -3,11 +3,13 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuditLogModule, AuditLogRoutesModule } from './audit-log/audit-log.module';
 import { AuthModule } from './auth/auth.module';
 import { BlacklistModule } from './blacklist/blacklist.module';
+import { createErrorLog, ErrorLog } from './common/errors/error-log';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/interceptors/envelope.interceptor';
 import { UndeclaredInputInterceptor } from './common/interceptors/undeclared-input.interceptor';
 import { AppValidationPipe } from './common/pipes/app-validation.pipe';
 import { PoliciesModule } from './common/policies/access-policy.service';
+import { PasswordLengthConstraint } from './common/validation/validators';
 import { SecurityModule } from './common/security/security.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -47,10 +49,12 @@ export class AppModule {
         MetricsModule,
       ],
       providers: [
+        { provide: ErrorLog, useFactory: createErrorLog },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: UndeclaredInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: AppValidationPipe },
+        PasswordLengthConstraint,
       ],
     };
   }

@@ -47,6 +47,8 @@ export class AppConfig {
   readonly userDeleteMinRole!: Role;
   readonly passwordMinLength!: number;
   readonly bodyLimit!: number;
+  /** Slow-client bounds, in milliseconds (HEADERS_TIMEOUT, REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT). */
+  readonly timeouts!: { headersMs: number; requestMs: number; keepAliveMs: number };
   readonly corsOrigins!: string[];
   readonly trustProxy!: TrustProxy;
   readonly login!: { maxFailures: number; lockSeconds: number };
@@ -117,6 +119,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.SUPERADMIN_PASSWORD && (env.SUPERADMIN_PASSWORD.length < env.PASSWORD_MIN_LENGTH || env.SUPERADMIN_PASSWORD.length > 128)) {
     problems.push(`SUPERADMIN_PASSWORD must be ${env.PASSWORD_MIN_LENGTH} to 128 characters`);
   }
+  if (env.HEADERS_TIMEOUT > env.REQUEST_TIMEOUT) problems.push('HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
@@ -157,6 +160,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       userDeleteMinRole: env.USER_DELETE_MIN_ROLE,
       passwordMinLength: env.PASSWORD_MIN_LENGTH,
       bodyLimit: env.BODY_LIMIT,
+      timeouts: {
+        headersMs: env.HEADERS_TIMEOUT * 1000,
+        requestMs: env.REQUEST_TIMEOUT * 1000,
+        keepAliveMs: env.KEEP_ALIVE_TIMEOUT * 1000,
+      },
       corsOrigins: env.CORS_ORIGINS.split(',')
         .map((origin) => origin.trim())
         .filter(Boolean),

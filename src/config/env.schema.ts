@@ -123,6 +123,27 @@ export class EnvironmentVariables {
   @Max(10485760)
   BODY_LIMIT = 102400;
 
+  /** Seconds a client has to send the request line and all headers (408, then close). At most REQUEST_TIMEOUT. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  HEADERS_TIMEOUT = 10;
+
+  /** Seconds a client has to send the whole request, body included (408, then close). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  REQUEST_TIMEOUT = 30;
+
+  /** Seconds an idle keep-alive connection stays open between requests. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  KEEP_ALIVE_TIMEOUT = 72;
+
   @IsString()
   CORS_ORIGINS = '';
 

@@ -33,8 +33,14 @@ export const REDACTED_PATHS = [
         pinoHttp: {
           level: config.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
-            error || response.statusCode >= 500 ? 'error' : 'info',
+          // A client that went away is not a server error; a 503 (database down) is logged by ErrorLog on the
+          // outage's transitions, not on every access line; any other 5xx is an error.
+          customLogLevel: (request: IncomingMessage, response: ServerResponse, error?: Error) =>
+            request.readableAborted || !response.writableEnded
+              ? 'info'
+              : error || (response.statusCode >= 500 && response.statusCode !== 503)
+                ? 'error'
+                : 'info',
           serializers: {
             req: (request: { id: string; method: string; url: string; remoteAddress?: string }) => ({
               id: request.id,

@@ -90,10 +90,18 @@ export class UserResponse {
   @ApiPropertyOptional({ nullable: true, type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '+8618888888888' })
   phone_number?: string | null;
 
-  @ApiPropertyOptional({ enum: ROLES })
+  @ApiPropertyOptional({ enum: ROLES, example: 'user' })
   role?: Role;
 
-  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 1, enum: [0, 1], description: '1 normal, 0 disabled' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 1,
+    enum: [0, 1],
+    example: 1,
+    description: '1 normal, 0 disabled',
+  })
   state?: number;
 
   @ApiProperty({ type: () => ProfileResponse })

@@ -1,3 +1,15 @@
+import { appendFileSync } from 'node:fs';
+
+/**
+ * When E2E_RESPONSES_FILE is set, every response the suite receives is appended to it (one JSON line:
+ * method, path, status, content type, body) for scripts/validate-responses.js to check against openapi.json.
+ */
+function record(method: string, path: string, status: number, contentType: string | null, text: string): void {
+  const file = process.env.E2E_RESPONSES_FILE;
+  if (!file) return;
+  appendFileSync(file, `${JSON.stringify({ method, path, status, contentType, text })}\n`);
+}
+
 export interface Envelope<T = any> {
   data: T;
   message: string;
@@ -38,6 +50,7 @@ export class HttpClient {
     }
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
     const text = await response.text();
+    record(method, path, response.status, response.headers.get('content-type'), text);
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       expect.objectContaining({
         port: 3000,
         bodyLimit: 102400,
+        timeouts: { headersMs: 10000, requestMs: 30000, keepAliveMs: 72000 },
         passwordMinLength: 6,
         userDeleteMinRole: 'superadmin',
         trustProxy: false,
@@ -61,6 +62,12 @@ describe('loadConfig', () => {
     ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
   ])('reads TRUST_PROXY=%s', (value, expected) => {
     expect(loadConfig({ DATA_DIR: dataDir, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('refuses a HEADERS_TIMEOUT above REQUEST_TIMEOUT', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, HEADERS_TIMEOUT: '40', REQUEST_TIMEOUT: '30' })).toThrow(
+      'HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT',
+    );
   });
 
   it('reads booleans and lists', () => {

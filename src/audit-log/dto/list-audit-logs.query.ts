@@ -1,12 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PaginationQuery } from '../../common/pagination/pagination';
-import { IsIsoDateTime } from '../../common/validation/validators';
+import { IsIsoDateTime, Omittable, ToInteger } from '../../common/validation/validators';
 import { AuditOperation } from '../audit-operation';
 
 const OPERATIONS = Object.values(AuditOperation).filter((value): value is number => typeof value === 'number');
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 /** Filters of the audit log lists. */
 export class AuditLogFilters extends PaginationQuery {
@@ -19,30 +17,30 @@ export class AuditLogFilters extends PaginationQuery {
     description:
       '0 login, 1 logout, 2 login failed, 3 registered, 4 password changed, 5 user updated, 6 deleted, 7 restored, 8 role changed, 9 state changed, 10 blacklisted, 11 removed from blacklist, 12 refresh-token reuse',
   })
-  @IsOptional()
-  @Transform(toInt)
+  @Omittable()
+  @ToInteger()
   @IsIn(OPERATIONS)
   operation?: number;
 
   @ApiPropertyOptional({ maxLength: 45, example: '203.0.113.7', description: 'Exact client address' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(45)
   ip?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Who acted' })
-  @IsOptional()
+  @Omittable()
   @IsUUID('all')
   operator?: string;
 
   @ApiPropertyOptional({ format: 'date-time', maxLength: 40, description: 'From this time (inclusive), ISO-8601' })
-  @IsOptional()
+  @Omittable()
   @MaxLength(40)
   @IsIsoDateTime()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', maxLength: 40, description: 'Up to this time (exclusive), ISO-8601' })
-  @IsOptional()
+  @Omittable()
   @MaxLength(40)
   @IsIsoDateTime()
   to?: string;
@@ -50,7 +48,7 @@ export class AuditLogFilters extends PaginationQuery {
 
 export class ListAuditLogsQuery extends AuditLogFilters {
   @ApiPropertyOptional({ format: 'uuid', description: 'The user the records are about' })
-  @IsOptional()
+  @Omittable()
   @IsUUID('all')
   user?: string;
 }

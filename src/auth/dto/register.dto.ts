@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
 import { NewAccountDto } from '../../users/dto/new-account.dto';
+import { Omittable } from '../../common/validation/validators';
 
 /** POST /auth/register. Unknown fields (a `role`, say) are refused with 40001. */
 export class RegisterDto extends NewAccountDto {
@@ -14,13 +15,13 @@ export class RegisterDto extends NewAccountDto {
     default: 0,
     description: '1 registers an admin and needs a valid invitation (true/false and "0"/"1" are read the same way)',
   })
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }: { value: unknown }) => (value === '1' ? 1 : value === '0' ? 0 : value))
   @IsIn([0, 1, true, false], { message: 'is_admin must be 0 or 1' })
   is_admin?: 0 | 1 | boolean;
 
   @ApiPropertyOptional({ maxLength: 128, description: 'Invitation code (required with is_admin: 1)' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(128)
   invitation?: string;

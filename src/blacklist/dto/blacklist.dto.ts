@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PaginationQuery } from '../../common/pagination/pagination';
+import { Omittable } from '../../common/validation/validators';
 
 export class CreateBlacklistEntryDto {
   @ApiProperty({ format: 'uuid', description: 'The user to blacklist (of a lower role than the caller)' })
@@ -18,7 +19,7 @@ export class CreateBlacklistEntryDto {
 
 export class ListBlacklistQuery extends PaginationQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries of this user' })
-  @IsOptional()
+  @Omittable()
   @IsUUID('all')
   user?: string;
 
@@ -31,7 +32,7 @@ export class ListBlacklistQuery extends PaginationQuery {
     default: 0,
     description: '0 active entries (default), 1 removed ones',
   })
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }: { value: unknown }) => (value === '0' ? 0 : value === '1' ? 1 : value))
   @IsIn([0, 1])
   is_delete?: 0 | 1;

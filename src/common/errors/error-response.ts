@@ -12,6 +12,8 @@ export interface ErrorResponse {
   headers: Record<string, string>;
   /** Set for 5xx: a safe summary for the log (no stack, no SQL, no parameters). */
   logSummary?: Record<string, unknown>;
+  /** The client closed the connection while its body was being read: nobody is left to answer. */
+  clientAborted?: boolean;
 }
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
@@ -73,8 +75,23 @@ function build(code: ErrorCode, extra: Partial<ErrorResponse> = {}): ErrorRespon
   return { code, status: definition.status, message: definition.message, data: null, headers: {}, ...extra };
 }
 
+/**
+ * The request stream failed under the body parser: the client aborted (Node's "aborted", ECONNRESET).
+ * Fastify stamps these with a 4xx statusCode, which no database error carries, so a client's
+ * ECONNRESET is never taken for the database's.
+ */
+export function isClientAbort(error: unknown): boolean {
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode !== 'number' || statusCode >= 500) return false;
+  const code = errorCodeOf(error);
+  return (
+    code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error).message === 'aborted'
+  );
+}
+
 /** Maps anything thrown (ours, Nest's, Fastify's, TypeORM's, pg's) to an error response. */
 export function toErrorResponse(exception: unknown): ErrorResponse {
+  if (isClientAbort(exception)) return build(ErrorCode.MALFORMED_REQUEST, { clientAborted: true });
   if (exception instanceof AppException) {
     return build(exception.code, {
       data: exception.options.data ?? null,

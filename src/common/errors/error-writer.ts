@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Language, localize, preferredLanguage } from '../i18n/language';
 import type { FieldError } from './app.exception';
+import type { ErrorLog } from './error-log';
 import { ErrorResponse, toErrorResponse } from './error-response';
 
 /** How an error looks on the wire for one family of routes (the envelope, or a source API's shape). */
@@ -36,15 +37,11 @@ function rendererFor(url: string): ErrorRenderer {
   return styles.find((style) => style.paths.test(url))?.renderer ?? envelopeErrorRenderer;
 }
 
-export interface ErrorLogger {
-  error(object: Record<string, unknown>, message: string): void;
-}
-
 /** Writes any error as the response for the route's error style; the one place errors reach the wire. */
-export function writeError(request: FastifyRequest, reply: FastifyReply, exception: unknown, logger: ErrorLogger): void {
+export function writeError(request: FastifyRequest, reply: FastifyReply, exception: unknown, log: ErrorLog): void {
   const error = toErrorResponse(exception);
-  if (error.logSummary) logger.error({ err: error.logSummary, errorCode: error.code }, 'request failed');
-  if (reply.sent) return;
+  log.record(error, request.id);
+  if (reply.sent || error.clientAborted) return;
   const { status, body } = rendererFor(request.url)(error, preferredLanguage(request.headers['accept-language']));
   void reply.code(status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }

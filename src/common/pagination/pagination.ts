@@ -1,12 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Omittable, ToInteger } from '../validation/validators';
 
 export const DEFAULT_LIMIT = 10;
 
-/** Query integers are plain decimal digits: "0x10", "1e1" or "+5" stay strings and fail validation. */
-export const ToInteger = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value));
 export const MAX_LIMIT = 100;
 /** The highest `page` validation lets through (Swagger states the same bound). */
 export const MAX_PAGE = 1000000;
@@ -14,7 +11,7 @@ export const MAX_PAGE = 1000000;
 /** `page` from 1 and `limit` 1..100, as every list takes them. */
 export class PaginationQuery {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, default: 1, example: 1 })
-  @IsOptional()
+  @Omittable()
   @ToInteger()
   @IsInt()
   @Min(1)
@@ -22,7 +19,7 @@ export class PaginationQuery {
   page: number = 1;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, example: DEFAULT_LIMIT })
-  @IsOptional()
+  @Omittable()
   @ToInteger()
   @IsInt()
   @Min(1)

@@ -1,13 +1,5 @@
 import { getSchemaPath } from '@nestjs/swagger';
-import type {
-  HeaderObject,
-  OpenAPIObject,
-  OperationObject,
-  PathItemObject,
-  ReferenceObject,
-  ResponseObject,
-  ResponsesObject,
-} from '@nestjs/swagger';
+import type { HeaderObject, OpenAPIObject, OperationObject, PathItemObject, ReferenceObject, ResponseObject } from '@nestjs/swagger';
 import { Detail000, Error001 } from '../../legacy/dto/legacy-responses';
 import { SOURCE_000_PATHS, SOURCE_001_PATHS } from '../../legacy/legacy-errors';
 import { ErrorCode, ERRORS } from '../errors/error-codes';
@@ -16,8 +8,9 @@ import { errorEnvelopeResponse, ErrorEnvelopeDto, FieldErrorDto } from './api-do
 /**
  * What holds for every operation, documented once instead of on each route: path ids are UUIDs; any
  * route can answer 400 (undeclared query or body fields are refused) and 500; /api routes also answer
- * 401 when protected, 429 and 503, each in the error shape of its family, and carry the rate-limit
- * headers, Retry-After on 429 (and on a 503 that expects to recover) and CORS.
+ * 401 when protected, 413 and 415 when they read a body, 429 and 503, each in the error shape of its family
+ * (shared components.responses), Retry-After on 429 (and on a 503 that expects to recover). The rate-limit and
+ * CORS headers every /api answer carries are declared once, in components.headers and the API description.
  */
 
 /** The response headers, as components.headers. */
@@ -25,9 +18,8 @@ export const COMMON_HEADERS: Record<string, HeaderObject> = {
   'RateLimit-Limit': {
     description:
       'Requests this client may make per window under the tightest limit that applies to the route (RATE_LIMIT_API, ' +
-      'and RATE_LIMIT_LOGIN or RATE_LIMIT_REGISTER on those routes). Sent on every /api answer once the request has ' +
-      'passed the limiter, so not on a refusal by the limiter itself nor on a body refused before routing (40000, 41301, 41501); ' +
-      'not sent when the limits are 0 (off).',
+      'and RATE_LIMIT_LOGIN or RATE_LIMIT_REGISTER on those routes). Sent on every /api answer, errors included ' +
+      '(unknown routes, 40000, 41301, 41501, 429); not sent when the limits are 0 (off). Declared here once rather than on every response.',
     schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 100000000 },
   },
   'RateLimit-Remaining': {
@@ -57,10 +49,16 @@ export const COMMON_HEADERS: Record<string, HeaderObject> = {
 
 const ref = (name: keyof typeof COMMON_HEADERS): ReferenceObject => ({ $ref: `#/components/headers/${name}` });
 
-const RATE_LIMIT_HEADERS = {
+/**
+ * The headers of every /api answer, as references to components.headers. Spectral OWASP (api4 rate-limit, api8
+ * CORS) wants them on each response, so each response names them in one line each; the shared error responses
+ * (components.responses) carry them once.
+ */
+const API_HEADERS: Record<string, ReferenceObject> = {
   'RateLimit-Limit': ref('RateLimit-Limit'),
   'RateLimit-Remaining': ref('RateLimit-Remaining'),
   'RateLimit-Reset': ref('RateLimit-Reset'),
+  'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin'),
 };
 
 /** How a route family writes its errors (see legacy-errors.ts and error-writer.ts: the same path tests). */
@@ -113,6 +111,16 @@ function describePathIds(operation: OperationObject): void {
   }
 }
 
+/** An array in the query is written comma-separated (sort=-role,username), as the validation reads it. */
+function describeListParameters(operation: OperationObject): void {
+  for (const parameter of operation.parameters ?? []) {
+    if ('$ref' in parameter || parameter.in !== 'query' || !parameter.schema || !('type' in parameter.schema)) continue;
+    if (parameter.schema.type !== 'array') continue;
+    parameter.style = 'form';
+    parameter.explode = false;
+  }
+}
+
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** Every operation of the document with its path. */
@@ -130,38 +138,70 @@ function isProtected(document: OpenAPIObject, operation: OperationObject): boole
   return security.some((requirement) => Object.keys(requirement).length > 0);
 }
 
-function addIfMissing(responses: ResponsesObject, status: number, response: () => ResponseObject): void {
-  if (!responses[String(status)]) responses[String(status)] = response();
-}
+/** The source APIs' own ways of sending the access token (jwt.strategy.ts legacyToken), on their protected operations. */
+export const LEGACY_SECURITY_SCHEMES = {
+  legacyTokenHeader: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'token',
+    description: 'Source API 001: the access token in a `token` header (a leading `Bearer ` is accepted). Only on the 000 and 001 routes.',
+  },
+  legacyAuthorizationToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      'Source API 000 (Django REST): `Authorization: Token <access_token>` (or `JWT <access_token>`). Only on the 000 and 001 routes.',
+  },
+} as const;
 
-/** Adds the common responses, headers and path-id schemas to every operation; see the file comment. */
+/** Adds the common responses (shared, as components.responses), path-id schemas and legacy schemes to every operation. */
 export function applyOperationDefaults(document: OpenAPIObject): void {
   document.components ??= {};
   document.components.headers = { ...document.components.headers, ...COMMON_HEADERS };
+  document.components.securitySchemes = { ...document.components.securitySchemes, ...LEGACY_SECURITY_SCHEMES };
+  const shared: Record<string, ResponseObject> = {};
   const schemas = document.components.schemas ?? {};
   const missing = [ErrorEnvelopeDto, FieldErrorDto, Detail000, Error001].map((model) => model.name).filter((name) => !schemas[name]);
   if (missing.length > 0) throw new Error(`error schemas missing from the document: ${missing.join(', ')}`);
+  /** A response every operation of a family shares, declared once under components.responses and referenced. */
+  const sharedResponse = (family: Family, name: string, codes: ErrorCode[], headers?: Record<string, ReferenceObject>): ReferenceObject => {
+    const key = `${family === 'envelope' ? 'Envelope' : `Source${family}`}-${name}`;
+    if (!shared[key]) shared[key] = { ...errorResponse(family, codes), headers: { ...headers, ...API_HEADERS } };
+    return { $ref: `#/components/responses/${key}` };
+  };
   for (const { path, method, operation } of operationsOf(document)) {
     const family = familyOf(path);
     const responses = operation.responses;
     describePathIds(operation);
+    describeListParameters(operation);
+    const readsBody = method !== 'get' && method !== 'head';
     // Every route refuses undeclared query fields (40001); routes that read a body also refuse one that is not JSON (40000).
-    const badInput = method === 'get' ? [ErrorCode.VALIDATION_FAILED] : [ErrorCode.MALFORMED_REQUEST, ErrorCode.VALIDATION_FAILED];
-    addIfMissing(responses, 400, () => errorResponse(family, badInput));
+    if (!responses['400'])
+      responses['400'] = readsBody
+        ? sharedResponse(family, '400-body', [ErrorCode.MALFORMED_REQUEST, ErrorCode.VALIDATION_FAILED])
+        : sharedResponse(family, '400-query', [ErrorCode.VALIDATION_FAILED]);
     // 001 answers a missing or bad token with 403 ("Authorization failed"), as its document does; the others with 401.
-    if (family !== '001' && isProtected(document, operation))
-      addIfMissing(responses, 401, () => errorResponse(family, [ErrorCode.UNAUTHENTICATED]));
-    addIfMissing(responses, 500, () => errorResponse(family, [ErrorCode.INTERNAL]));
+    const guarded = isProtected(document, operation);
+    if (family !== '001' && guarded && !responses['401']) responses['401'] = sharedResponse(family, '401', [ErrorCode.UNAUTHENTICATED]);
+    if (!responses['500']) responses['500'] = sharedResponse(family, '500', [ErrorCode.INTERNAL]);
+    if (guarded && family !== 'envelope')
+      operation.security = [{ bearer: [] }, { legacyTokenHeader: [] }, { legacyAuthorizationToken: [] }];
     if (!isRateLimited(path)) continue;
-    addIfMissing(responses, 429, () => errorResponse(family, [ErrorCode.TOO_MANY_REQUESTS]));
-    addIfMissing(responses, 503, () => errorResponse(family, [ErrorCode.DATABASE_UNAVAILABLE]));
+    // The body parser runs on every method but GET/HEAD: a body over BODY_LIMIT is 413, one that is not JSON 415.
+    if (readsBody) {
+      if (!responses['413']) responses['413'] = sharedResponse(family, '413', [ErrorCode.BODY_TOO_LARGE]);
+      if (!responses['415']) responses['415'] = sharedResponse(family, '415', [ErrorCode.UNSUPPORTED_MEDIA_TYPE]);
+    }
+    if (!responses['429'])
+      responses['429'] = sharedResponse(family, '429', [ErrorCode.TOO_MANY_REQUESTS], { 'Retry-After': ref('Retry-After') });
+    if (!responses['503'])
+      responses['503'] = sharedResponse(family, '503', [ErrorCode.DATABASE_UNAVAILABLE], { 'Retry-After': ref('Retry-After-Unavailable') });
     for (const [status, response] of Object.entries(responses)) {
       if (!response || '$ref' in response) continue;
-      const headers: Record<string, HeaderObject | ReferenceObject> = { ...RATE_LIMIT_HEADERS };
-      if (status === '429') headers['Retry-After'] = ref('Retry-After');
-      if (status === '503') headers['Retry-After'] = ref('Retry-After-Unavailable');
-      headers['Access-Control-Allow-Origin'] = ref('Access-Control-Allow-Origin');
-      response.headers = { ...response.headers, ...headers };
+      const retryAfter = status === '429' ? ref('Retry-After') : status === '503' ? ref('Retry-After-Unavailable') : undefined;
+      response.headers = { ...response.headers, ...(retryAfter ? { 'Retry-After': retryAfter } : {}), ...API_HEADERS };
     }
   }
+  document.components.responses = { ...document.components.responses, ...shared };
 }

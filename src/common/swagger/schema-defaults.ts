@@ -40,6 +40,54 @@ function composedType(document: OpenAPIObject, schemas: Array<SchemaObject | Ref
 export function applySchemaDefaults(document: OpenAPIObject): void {
   for (const node of nodesOf(document.paths)) fill(document, node);
   for (const node of nodesOf(document.components)) fill(document, node);
+  for (const node of nodesOf(document.paths)) nullableReference(node);
+  for (const node of nodesOf(document.components)) nullableReference(node);
+  closeRequestBodies(document);
+}
+
+/**
+ * One style for "this or null", usable by a strict validator: `nullable: true` only on a schema that has a
+ * `type` and composes nothing; a nullable reference becomes `oneOf: [{ $ref }, { type: object, nullable, enum: [null] }]`
+ * (OpenAPI 3.0.3's spelling of "null only"), since `nullable` beside `allOf` does not extend what the `$ref` allows.
+ */
+function nullableReference(node: Node): void {
+  const schema = node as SchemaObject;
+  const composed = schema.allOf ?? schema.oneOf ?? schema.anyOf;
+  if (schema.nullable !== true || !composed) return;
+  const alternatives = schema.allOf && schema.allOf.length === 1 ? schema.allOf : composed;
+  delete schema.allOf;
+  delete schema.anyOf;
+  delete schema.nullable;
+  delete schema.type;
+  schema.oneOf = [...alternatives, { type: 'object', nullable: true, enum: [null] }];
+}
+
+const COMPONENT = '#/components/schemas/';
+
+/**
+ * Request bodies say `additionalProperties: false`, as the validation pipe refuses unknown fields (40001): on the
+ * body schema and every object schema it reaches (nested profiles included).
+ */
+function closeRequestBodies(document: OpenAPIObject): void {
+  const seen = new Set<unknown>();
+  const close = (schema: unknown): void => {
+    if (!isNode(schema) || seen.has(schema)) return;
+    seen.add(schema);
+    const ref = schema.$ref;
+    if (typeof ref === 'string' && ref.startsWith(COMPONENT)) return close(document.components?.schemas?.[ref.slice(COMPONENT.length)]);
+    const object = schema as SchemaObject;
+    if (object.type === 'object' && object.properties && object.additionalProperties === undefined) object.additionalProperties = false;
+    for (const child of Object.values(object.properties ?? {})) close(child);
+    for (const child of [...(object.allOf ?? []), ...(object.oneOf ?? []), ...(object.anyOf ?? [])]) close(child);
+    if (isNode(object.items)) close(object.items);
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Record<string, unknown>)) {
+      const body = isNode(operation) ? (operation.requestBody as Node | undefined) : undefined;
+      const content = body && isNode(body.content) ? (body.content as Record<string, { schema?: unknown }>) : {};
+      for (const media of Object.values(content)) close(media.schema);
+    }
+  }
 }
 
 function fill(document: OpenAPIObject, node: Node): void {

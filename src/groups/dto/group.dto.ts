@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { PaginationQuery } from '../../common/pagination/pagination';
-import { Omittable } from '../../common/validation/validators';
+import { Nullable, Omittable } from '../../common/validation/validators';
 
 const trim = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 const PHONE = /^\+?[0-9][0-9 -]{2,19}$/;
@@ -17,19 +17,19 @@ export class CreateGroupDto {
   name!: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 255, nullable: true, example: 'Building 2, floor 3' })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @MaxLength(255)
   location?: string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 21, nullable: true, example: '13800000000', pattern: PHONE.source })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @Matches(PHONE, { message: PHONE_MESSAGE })
   contact_phone?: string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @MaxLength(1000)
   description?: string | null;
@@ -45,19 +45,19 @@ export class UpdateGroupDto {
   name?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 255, nullable: true })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @MaxLength(255)
   location?: string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 21, nullable: true, pattern: PHONE.source })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @Matches(PHONE, { message: PHONE_MESSAGE })
   contact_phone?: string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @MaxLength(1000)
   description?: string | null;
@@ -65,7 +65,7 @@ export class UpdateGroupDto {
 
 export class ListGroupsQuery extends PaginationQuery {
   @ApiPropertyOptional({ maxLength: 100, description: 'Name contains this text (case-insensitive)' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(100)
   name?: string;
@@ -75,7 +75,7 @@ export class ListGroupsQuery extends PaginationQuery {
     default: 'false',
     description: 'superadmin only: true lists deleted groups, all lists both',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(['false', 'true', 'all', '0', '1'])
   deleted?: string;
 }

@@ -1,10 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
-import { IsIsoDateTime } from '../../common/validation/validators';
+import { IsIn, IsInt, Max, MaxLength, Min } from 'class-validator';
+import { IsIsoDateTime, Omittable } from '../../common/validation/validators';
 
 export class CreateInvitationDto {
   @ApiPropertyOptional({ enum: ['admin'], default: 'admin', description: 'The role the code grants (admin)' })
-  @IsOptional()
+  @Omittable()
   @IsIn(['admin'])
   role?: 'admin';
 
@@ -16,7 +16,7 @@ export class CreateInvitationDto {
     default: 1,
     description: 'How many registrations the code allows',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(10000)
@@ -27,7 +27,7 @@ export class CreateInvitationDto {
     maxLength: 40,
     description: 'When the code stops working; default 7 days from now, at most one year',
   })
-  @IsOptional()
+  @Omittable()
   @MaxLength(40)
   @IsIsoDateTime()
   expires_at?: string;

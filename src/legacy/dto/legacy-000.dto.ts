@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, registerDecorator, ValidateNested } from 'class-validator';
-import { MAX_PAGE, ToInteger } from '../../common/pagination/pagination';
+import { IsInt, IsObject, IsString, Matches, Max, Min, registerDecorator, ValidateNested } from 'class-validator';
+import { MAX_PAGE } from '../../common/pagination/pagination';
 import { INT32_MAX, LEGACY_000_LIST_MAX_ITEMS } from '../../common/swagger/limits';
 import { isUuid } from '../../common/pipes/uuid-param.pipe';
-import { Omittable } from '../../common/validation/validators';
+import { Nullable, Omittable, ToInteger } from '../../common/validation/validators';
 import { EmailField, PasswordField, UsernameField } from '../../users/dto/account-fields';
 import { ProfileDto } from '../../users/dto/profile.dto';
 
@@ -33,12 +33,12 @@ export class Profile000Dto extends OmitType(ProfileDto, ['occupation'] as const)
     ],
     description: 'Its number (as in the 000 system) or its UUID; null clears it',
   })
-  @IsOptional()
+  @Nullable()
   @IsOccupationRef()
   occupation?: number | string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '18888888888', nullable: true })
-  @IsOptional()
+  @Nullable()
   @IsString()
   @Matches(/^\+?\d{6,20}$/, { message: 'phone must be digits with an optional leading +, 6 to 20 digits' })
   phone?: string | null;
@@ -66,7 +66,7 @@ export class Register000Dto {
 /** 000 lists answer plain arrays; `page` and `limit` are optional (`limit` up to 1000, the default). */
 export class List000Query {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, default: 1 })
-  @IsOptional()
+  @Omittable()
   @ToInteger()
   @IsInt()
   @Min(1)
@@ -74,7 +74,7 @@ export class List000Query {
   page: number = 1;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: LEGACY_000_LIST_MAX_ITEMS, default: 1000 })
-  @IsOptional()
+  @Omittable()
   @ToInteger()
   @IsInt()
   @Min(1)

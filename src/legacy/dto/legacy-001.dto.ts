@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { MAX_LIMIT, MAX_PAGE } from '../../common/pagination/pagination';
 import { EmailField, PasswordField, UsernameField } from '../../users/dto/account-fields';
+import { Omittable, ToInteger } from '../../common/validation/validators';
 
 const FLAG = [0, 1, true, false, '0', '1'];
 const toFlag = ({ value }: { value: unknown }): unknown => (value === '1' ? 1 : value === '0' ? 0 : value);
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 /** 001 POST /api/register/. */
 export class Register001Dto {
@@ -19,13 +19,13 @@ export class Register001Dto {
     default: 0,
     description: '1 registers an admin and needs a valid invitation',
   })
-  @IsOptional()
+  @Omittable()
   @Transform(toFlag)
   @IsIn(FLAG, { message: 'is_admin must be 0 or 1' })
   is_admin?: 0 | 1 | boolean;
 
   @ApiPropertyOptional({ maxLength: 128 })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(128)
   invitation?: string;
@@ -37,7 +37,7 @@ export class Register001Dto {
   password!: string;
 
   @ApiPropertyOptional({ maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '18888888888' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(/^\+?\d{6,20}$/, { message: 'phone_number must be digits with an optional leading +, 6 to 20 digits' })
   tel?: string;
@@ -56,13 +56,13 @@ export class Login001Dto {
     enum: [0, 1],
     description: '1: only an admin or superadmin account may log in',
   })
-  @IsOptional()
+  @Omittable()
   @Transform(toFlag)
   @IsIn(FLAG, { message: 'is_admin must be 0 or 1' })
   is_admim?: 0 | 1 | boolean;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 1, enum: [0, 1], description: 'Same as is_admim' })
-  @IsOptional()
+  @Omittable()
   @Transform(toFlag)
   @IsIn(FLAG, { message: 'is_admin must be 0 or 1' })
   is_admin?: 0 | 1 | boolean;
@@ -75,7 +75,7 @@ export class Login001Dto {
   email?: string;
 
   @ApiPropertyOptional({ maxLength: 254, description: 'Also accepted instead of email' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(254)
@@ -91,16 +91,16 @@ export class Login001Dto {
 /** 001 POST /api/queryall/: numbers or numeric strings. */
 export class QueryAll001Dto {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LIMIT, default: 10, example: 50 })
-  @IsOptional()
-  @Transform(toInt)
+  @Omittable()
+  @ToInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_LIMIT)
   limit?: number;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, default: 1, example: 1 })
-  @IsOptional()
-  @Transform(toInt)
+  @Omittable()
+  @ToInteger()
   @IsInt()
   @Min(1)
   @Max(1000000)

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PaginationQuery } from '../../common/pagination/pagination';
 import { Omittable } from '../../common/validation/validators';
 
@@ -27,7 +27,7 @@ export class UpdateOccupationDto {
 
 export class ListOccupationsQuery extends PaginationQuery {
   @ApiPropertyOptional({ maxLength: 100, description: 'Name contains this text (case-insensitive)' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(100)
   name?: string;

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsEmail, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { IsPassword, Omittable } from '../../common/validation/validators';
+import { IsEmail, IsObject, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsPassword, Nullable, Omittable } from '../../common/validation/validators';
 import { ProfileDto } from './profile.dto';
 
 /** Field rules shared by registration, user creation and updates: one definition each. */
@@ -46,7 +46,7 @@ export const PasswordField = (required: boolean, description?: string): Property
 export const PhoneField = (): PropertyDecorator =>
   applyDecorators(
     ApiPropertyOptional({ type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', nullable: true, example: '+8618888888888' }),
-    IsOptional(),
+    Nullable(),
     IsString(),
     Matches(/^\+?\d{6,20}$/, { message: 'phone_number must be digits with an optional leading +, 6 to 20 digits' }),
   );

@@ -1,13 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
 import type { Role } from '../../config/app-config';
 import { ROLES } from '../../common/policies/roles';
 import { NewAccountDto } from './new-account.dto';
+import { Omittable } from '../../common/validation/validators';
 
 /** POST /users (admin+): an account made by staff. Only a superadmin may give a role above user. */
 export class CreateUserDto extends NewAccountDto {
   @ApiPropertyOptional({ enum: ROLES, default: 'user', description: 'admin and superadmin need a superadmin caller' })
-  @IsOptional()
+  @Omittable()
   @IsIn(ROLES)
   role?: Role;
 
@@ -20,7 +21,7 @@ export class CreateUserDto extends NewAccountDto {
     default: 1,
     description: '1 normal, 0 disabled',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn([0, 1])
   state?: 0 | 1;
 }
