@@ -6,9 +6,13 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
+import { isDatabaseUnavailable } from '../common/errors/error-response';
+import { LifecycleService } from './lifecycle.service';
 
-/** Set when SIGTERM arrives: readiness fails during the drain so traffic moves elsewhere before the listener closes. */
-export const lifecycle = { draining: false };
+/** The probe's answer is public: it says what is wrong, never where the database is (host, port) or why in driver words. */
+function rethrowSafely(error: unknown): never {
+  throw new Error(isDatabaseUnavailable(error) ? 'the database is unreachable' : 'the database check failed');
+}
 
 const HEALTH_INFO = { database: { status: 'up', responseTime: 2 }, migrations: { status: 'up', applied: 7, responseTime: 1 } };
 const HEALTH_EXAMPLE = { status: 'ok', info: HEALTH_INFO, error: {}, details: HEALTH_INFO };
@@ -23,6 +27,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   @Get('live')
@@ -45,7 +50,7 @@ export class HealthController {
   @ApiOkResponse({ schema: { type: 'object', example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable, migrations are pending or the service is shutting down' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    if (lifecycle.draining) {
+    if (this.lifecycle.draining) {
       void reply.status(503);
       return { status: 'error', info: {}, error: { lifecycle: { status: 'down', message: 'shutting down' } }, details: {} };
     }
@@ -55,7 +60,7 @@ export class HealthController {
           this.indicators
             .check('database')
             .attempt(async () => {
-              await this.dataSource.query('SELECT 1');
+              await this.dataSource.query('SELECT 1').catch(rethrowSafely);
             })
             .withTimeout(1500),
         () =>
@@ -72,7 +77,7 @@ export class HealthController {
   }
 
   private async pendingMigrations(): Promise<{ applied: number }> {
-    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM migrations`);
+    const rows: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM migrations`).catch(rethrowSafely);
     const applied = new Set(rows.map((row) => row.name));
     const pending = this.dataSource.migrations.map((migration) => migration.name).filter((name) => name && !applied.has(name));
     if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
