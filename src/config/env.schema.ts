@@ -58,7 +58,7 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters: generate one, e.g. `openssl rand -base64 48`' })
   JWT_SECRET?: string;
 
   @Type(() => Number)

@@ -47,19 +47,19 @@ function portOpen(port: number): Promise<boolean> {
 describe('Boot and configuration', () => {
   it.each([
     ['JWT_SECRET', { NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/x' }],
-    ['DATABASE_URL', { NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(40) }],
-  ])('refuses to start in production without %s, saying why in one line', async (variable, env) => {
-    const { code, stderr } = await exitOf(env);
+    ['DATABASE_URL', { NODE_ENV: 'production', JWT_SECRET: randomBytes(36).toString('base64') }],
+  ])('refuses to start in production without %s, saying why in one JSON line', async (variable, env) => {
+    const { code, stdout, stderr } = await exitOf(env);
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n');
+    const lines = `${stdout}${stderr}`.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`${variable} is required`);
+    expect(JSON.parse(lines[0])).toEqual(expect.objectContaining({ level: 60, msg: expect.stringContaining(`${variable} is required`) }));
   });
 
   it('refuses an invalid variable with a clear message', async () => {
-    const { code, stderr } = await exitOf({ PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'ums-boot-')) });
+    const { code, stdout } = await exitOf({ PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'ums-boot-')) });
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT');
+    expect(stdout).toContain('PORT');
   });
 
   it('creates a superadmin when none is configured, prints the credentials once, and they work', async () => {
