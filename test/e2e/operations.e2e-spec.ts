@@ -43,6 +43,8 @@ describe('Operations: metrics, headers, request ids, logs', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The docs must load over plain http under any host name (see test/browser).
+    expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(response.headers.get('strict-transport-security')).toBeTruthy();
     expect(response.headers.get('x-frame-options')).toBeTruthy();
     expect(response.headers.get('cache-control')).toBe('no-store');
