@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { login, newAccount, registerUser, signInRoles } from '../support/factories';
 import { expectEnvelope, HttpClient } from '../support/http';
 import { rawRequest, RawOutcome } from '../support/raw-http';
+import { withClient } from '../support/database';
 import { freePort, RunningService, spawnService, startService, stopChild, SUPERADMIN, waitFor } from '../support/service';
 
 const root = join(__dirname, '..', '..');
@@ -289,6 +290,29 @@ describe('Database outage', () => {
       await stopChild(started.child);
       await stopChild(postgres.child);
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('The error log locates a 500', () => {
+  it('names the TypeScript file and line in the default (bundled) build, and no stack trace', async () => {
+    const service = await startService({ LOG_LEVEL: 'info' });
+    try {
+      // A table the service relies on disappears: its query fails with a database error the service cannot map to anything but 500.
+      await withClient(service.databaseUrl, (client) => client.query('DROP TABLE occupations CASCADE'));
+      const response = await service.http.get('/api/v1/occupations');
+      expectEnvelope(response, 500, 50001);
+      await waitFor(async () => service.output().includes('"level":50'), 3000, 'the error line');
+      const line = service
+        .output()
+        .split('\n')
+        .find((entry) => entry.includes('"level":50') && entry.includes('"at":'));
+      expect(line).toBeDefined();
+      const entry = JSON.parse(line as string);
+      expect(JSON.stringify(entry)).toMatch(/"at":"src\/[a-z0-9/.-]+\.ts:\d+"/);
+      expect(service.output()).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    } finally {
+      await service.dispose();
     }
   });
 });
