@@ -51,6 +51,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function main(): Promise<void> {
   const config = readConfig();
   const log: Logger = processLogger(config.logLevel, 'Bootstrap');
+  const embeddedLog: Logger = processLogger(config.logLevel, 'EmbeddedPostgres');
   if (config.jwt.secretIsGenerated) log.warn('JWT_SECRET is not set: using a generated development secret kept under DATA_DIR');
 
   const startedAt = Date.now();
@@ -120,9 +121,9 @@ async function main(): Promise<void> {
   if (config.port !== 0)
     early = await listenWhileStarting(config.port, config.host, SECURITY_HEADERS).catch((error) => fail(listenError(error, config)));
 
-  const database = await provideDatabaseServer(config, (message, level) =>
-    log[level ?? 'debug']({ context: 'EmbeddedPostgres' }, message),
-  ).catch((error: Error) => fail(new StartupError(`cannot start the embedded PostgreSQL: ${error.message}`)));
+  const database = await provideDatabaseServer(config, (message, level) => embeddedLog[level ?? 'debug'](message)).catch((error: Error) =>
+    fail(new StartupError(`cannot start the embedded PostgreSQL: ${error.message}`)),
+  );
   held.database = database;
   if (config.database.embedded)
     log.info(`embedded PostgreSQL ready on 127.0.0.1:${config.database.embeddedPort} (data in ${config.dataDir})`);

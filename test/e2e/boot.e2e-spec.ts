@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDatabase, dropDatabase, withClient } from '../support/database';
 import { HttpClient, expectEnvelope } from '../support/http';
-import { freePort, spawnService, stopChild } from '../support/service';
+import { freePort, spawnService, stopChild, waitFor } from '../support/service';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -167,6 +167,42 @@ describe('Boot and configuration', () => {
       expect(await stopChild(service.child)).toBe(0);
       expect(await portOpen(pgPort)).toBe(false);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  it('`npm start` on a current build starts without building, says so, and signalling npm stops the service and its embedded PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(root, '.data', 'boot-npm-start-'));
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const npm = spawn('npm', ['start'], {
+      cwd: root,
+      env: {
+        ...baseEnv({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), LOG_LEVEL: 'info' }),
+        SHUTDOWN_DRAIN_SECONDS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,
+        60000,
+        `npm start to be ready:\n${output}`,
+      );
+      expect(output).toContain('the build in dist/ is current: starting');
+      expect(output).not.toContain('building (');
+      expect(output).toContain('initialising the embedded PostgreSQL');
+      expect(output).toMatch(/embedded PostgreSQL initialised in \d+\.\d s/);
+      expect(await portOpen(pgPort)).toBe(true);
+
+      const exited = new Promise((resolve) => npm.once('exit', resolve));
+      npm.kill('SIGTERM');
+      await exited;
+      await waitFor(async () => !(await portOpen(port)) && !(await portOpen(pgPort)), 20000, 'the service and its PostgreSQL to stop');
+      await waitFor(async () => output.includes('"msg":"stopped"'), 5000, 'the service to say it stopped');
+    } finally {
+      npm.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
