@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { LifecycleService } from './lifecycle.service';
+import { RootController } from './root.controller';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, RootController],
   providers: [LifecycleService],
   exports: [LifecycleService],
 })

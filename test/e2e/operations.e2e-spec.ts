@@ -51,6 +51,16 @@ describe('Operations: metrics, headers, request ids, logs', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('answers GET / with where to go: the docs and the health probes', async () => {
+    const response = await service.http.get('/');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(
+      expect.objectContaining({ docs: '/docs', api: '/api/v1', health: { live: '/health/live', ready: '/health/ready' } }),
+    );
+    expect((await service.http.get(response.body.health.live)).status).toBe(200);
+    expect((await service.http.get(response.body.docs)).status).toBe(200);
+  });
+
   it('tells clients their rate-limit budget on every API answer', async () => {
     const response = await service.http.get('/api/v1/occupations');
     expect(Number(response.headers.get('ratelimit-limit'))).toBeGreaterThan(0);
