@@ -8,7 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
 COPY migrations ./migrations
-COPY scripts/bundle.js ./scripts/
+COPY scripts/build.js scripts/bundle.js ./scripts/
 # tsc, then one esbuild bundle with a V8 code cache (scripts/bundle.js): most of the time to ready.
 RUN npm run build
 

@@ -69,6 +69,10 @@ async function main() {
     define: { 'import.meta.url': '__bundle_url' },
     banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
     keepNames: true,
+    // Line numbers only (no sources inside): the error log names the TypeScript file and line of a 500
+    // (src/common/errors/source-location.ts reads the map on the first 500, not at start-up).
+    sourcemap: 'linked',
+    sourcesContent: false,
     legalComments: 'none',
     logLevel: 'error',
   });

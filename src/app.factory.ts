@@ -16,6 +16,7 @@ import { PasswordLengthConstraint } from './common/validation/validators';
 import { writeError } from './common/errors/error-writer';
 import { setupSwagger } from './common/swagger/swagger';
 import { AppConfig, TrustProxy } from './config/app-config';
+import { nestJsonLogger, processLogger } from './logging/process-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 
@@ -23,7 +24,8 @@ const MAX_JSON_DEPTH = 32;
 /**
  * helmet's headers, computed once: they do not depend on the request, and helmet's own middleware
  * (and @fastify/helmet) would rebuild them on every request. The Swagger UI at /docs loads only its
- * own scripts; it needs inline styles and data: images. API clients on other origins
+ * own scripts; it needs inline styles and data: images, and must work over plain HTTP under any host
+ * name (no upgrade-insecure-requests). API clients on other origins
  * (CORS_ORIGINS) must be able to read the answers (Cross-Origin-Resource-Policy same-site).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
@@ -45,6 +47,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // helmet adds this by default; on plain HTTP under any name but localhost (http://devbox:3000/docs)
+        // it makes the browser fetch the UI's own assets over https, and the page stays blank.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
@@ -111,15 +116,15 @@ export function requestId(request: { headers: Record<string, string | string[] |
 /** Nest's start-up chatter (every module and route) goes to debug; everything else as it comes. */
 const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
-function quietFramework(logger: Logger): LoggerService {
+function quietFramework(logger: LoggerService): LoggerService {
   return {
     log: (message: unknown, ...rest: unknown[]) =>
-      FRAMEWORK_CONTEXTS.has(rest[rest.length - 1] as string) ? logger.debug(message, ...rest) : logger.log(message, ...rest),
+      FRAMEWORK_CONTEXTS.has(rest[rest.length - 1] as string) ? logger.debug?.(message, ...rest) : logger.log(message, ...rest),
     error: (message: unknown, ...rest: unknown[]) => logger.error(message, ...rest),
     warn: (message: unknown, ...rest: unknown[]) => logger.warn(message, ...rest),
-    debug: (message: unknown, ...rest: unknown[]) => logger.debug(message, ...rest),
-    verbose: (message: unknown, ...rest: unknown[]) => logger.verbose(message, ...rest),
-    fatal: (message: unknown, ...rest: unknown[]) => logger.fatal(message, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => logger.debug?.(message, ...rest),
+    verbose: (message: unknown, ...rest: unknown[]) => logger.verbose?.(message, ...rest),
+    fatal: (message: unknown, ...rest: unknown[]) => logger.fatal?.(message, ...rest),
   };
 }
 
@@ -150,6 +155,8 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
+    // JSON lines from the first one, also when start-up fails before nestjs-pino takes over.
+    logger: options.logs === false ? false : quietFramework(nestJsonLogger(processLogger(config.logLevel))),
   });
   if (options.logs !== false) app.useLogger(quietFramework(app.get(Logger)));
   // Constraint classes that need configuration (PasswordLengthConstraint) come from Nest's container; class-validator's

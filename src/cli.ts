@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { loadEnvFile } from './bootstrap/env-file';
 import { ConfigError, loadConfig } from './config/app-config';
 import { provideDatabaseServer } from './database/database-server';
+import { nestJsonLogger, processLogger } from './logging/process-logger';
 import { USERNAME_PATTERN } from './users/dto/account-fields';
 import { SuperadminBootstrapService } from './users/superadmin-bootstrap.service';
 
@@ -13,7 +14,8 @@ const USAGE = `Usage:
   node dist/src/cli.js create-superadmin --username <name> --email <address> [--password <password>]
 
 Without --password, SUPERADMIN_PASSWORD is used, or a random password is generated and printed once.
-The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
+The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset; nothing else
+is needed (no JWT_SECRET). Pending migrations are applied first.`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -25,7 +27,8 @@ async function createSuperadmin(args: string[]): Promise<void> {
     args,
     options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
   });
-  const config = loadConfig();
+  // Creating an account signs no token: the database is all the CLI needs (no JWT_SECRET).
+  const config = loadConfig(process.env, { needsJwtSecret: false });
   const username = values.username?.trim();
   const email = values.email?.trim().toLowerCase();
   if (!username || !USERNAME_PATTERN.test(username)) fail('--username is required: letters and digits, 6 to 22 characters');
@@ -37,7 +40,10 @@ async function createSuperadmin(args: string[]): Promise<void> {
   }
 
   const database = await provideDatabaseServer(config);
-  const app = await NestFactory.createApplicationContext(AppModule.register(database.config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.register(database.config), {
+    logger: nestJsonLogger(processLogger('error')),
+    abortOnError: false,
+  });
   try {
     const created = await app.get(SuperadminBootstrapService).ensure({ username, email, password });
     if (!created) fail(`an account with username ${username} or email ${email} already exists; nothing was changed`);

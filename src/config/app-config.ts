@@ -22,6 +22,8 @@ export class AppConfig {
     embedded: boolean;
     embeddedPort: number;
     poolSize: number;
+    /** Start-up waits this long for an unreachable database, retrying with backoff. */
+    connectTimeoutSeconds: number;
     migrationsRun: boolean;
     /** False only for tools that build the app without a database (the OpenAPI generator). */
     connect: boolean;
@@ -95,16 +97,62 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+/** Values people leave in from examples and templates; a secret containing one is public. */
+const PLACEHOLDER_SECRET =
+  /change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(jwt[-_ .]?)?secret|placeholder|example|secret[-_ .]?key|not[-_ .]?secure|insecure/i;
+const MIN_SECRET_BYTES = 32;
+const MIN_DISTINCT_SECRET_CHARACTERS = 10;
+
+/** Why a production JWT_SECRET is refused, if it is. */
+export function weakSecretProblem(secret: string): string | undefined {
+  const advice = 'generate one, e.g. `openssl rand -base64 48`';
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) return `JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes: ${advice}`;
+  if (PLACEHOLDER_SECRET.test(secret) || new Set(secret).size < MIN_DISTINCT_SECRET_CHARACTERS) {
+    return `JWT_SECRET looks like a placeholder, and a published secret lets anyone sign tokens: ${advice}`;
+  }
+  return undefined;
+}
+
+/**
+ * A DATABASE_URL that a URL parser reads differently from what was meant: most often a password
+ * holding `#`, `@`, `/` or `?` without percent-encoding (the rest is then read as a fragment or a host).
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  const advice = 'percent-encode reserved characters in the user name and password (# as %23, @ as %40, / as %2F, ? as %3F, : as %3A)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `DATABASE_URL is not a valid URL: ${advice}`;
+  }
+  if (parsed.hash || !parsed.hostname) return `DATABASE_URL is not read as you meant it (it has a '#' fragment or no host): ${advice}`;
+  return undefined;
+}
+
+export interface LoadConfigOptions {
+  /** False for tools that sign no tokens (the create-superadmin CLI): JWT_SECRET is then neither required nor checked. */
+  needsJwtSecret?: boolean;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
+  const needsJwtSecret = options.needsJwtSecret ?? true;
   const env = plainToInstance(EnvironmentVariables, { ...source }, { exposeDefaultValues: true });
   const problems = flattenErrors(validateSync(env, { whitelist: false, forbidUnknownValues: false }));
   const isProduction = env.NODE_ENV === 'production';
 
-  if (isProduction && !env.JWT_SECRET) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  if (isProduction && needsJwtSecret && !env.JWT_SECRET) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random bytes, e.g. `openssl rand -base64 48`)');
+  }
+  if (isProduction && needsJwtSecret && env.JWT_SECRET && env.JWT_SECRET.length >= MIN_SECRET_BYTES) {
+    const problem = weakSecretProblem(env.JWT_SECRET);
+    if (problem) problems.push(problem);
   }
   if (isProduction && !env.DATABASE_URL) {
     problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for development only)');
+  }
+  if (env.DATABASE_URL && /^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+    const problem = databaseUrlProblem(env.DATABASE_URL);
+    if (problem) problems.push(problem);
   }
   const admin = [env.SUPERADMIN_USERNAME, env.SUPERADMIN_EMAIL, env.SUPERADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
@@ -123,7 +171,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
-  const secret = env.JWT_SECRET ?? developmentSecret(dataDir);
+  // A tool that signs nothing gets a throw-away secret: nothing it does depends on the value.
+  const secret = env.JWT_SECRET ?? (needsJwtSecret ? developmentSecret(dataDir) : randomBytes(48).toString('base64url'));
 
   return Object.freeze(
     Object.assign(new AppConfig(), {
@@ -137,6 +186,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         embedded: !env.DATABASE_URL,
         embeddedPort: env.EMBEDDED_PG_PORT,
         poolSize: env.DATABASE_POOL_SIZE,
+        connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_SECONDS,
         migrationsRun: env.MIGRATIONS_RUN,
         connect: true,
       },

@@ -35,6 +35,13 @@ export class EnvironmentVariables {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** How long start-up keeps trying to reach an unreachable database (with backoff) before giving up; 0: one attempt. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  DATABASE_CONNECT_TIMEOUT_SECONDS = 120;
+
   @Transform(toBoolean)
   @IsBoolean()
   MIGRATIONS_RUN = true;
@@ -51,7 +58,7 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters: generate one, e.g. `openssl rand -base64 48`' })
   JWT_SECRET?: string;
 
   @Type(() => Number)
@@ -206,7 +213,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(120)
-  SHUTDOWN_DRAIN_SECONDS = 0;
+  SHUTDOWN_DRAIN_SECONDS = 5;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig, withDatabaseUrl } from '../config/app-config';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgresLog, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseServer {
   config: AppConfig;
@@ -13,7 +13,7 @@ export interface DatabaseServer {
  * DATABASE_URL given: use that server. Otherwise start the embedded PostgreSQL under DATA_DIR
  * (never in production: config validation refuses that earlier).
  */
-export async function provideDatabaseServer(config: AppConfig, log: (message: string) => void = () => undefined): Promise<DatabaseServer> {
+export async function provideDatabaseServer(config: AppConfig, log: EmbeddedPostgresLog = () => undefined): Promise<DatabaseServer> {
   if (!config.database.embedded) return { config, stop: async () => undefined };
   // DATA_DIR holds only our own files (the JWT secret stays 0600); the server's OS user must enter it.
   mkdirSync(config.dataDir, { recursive: true });

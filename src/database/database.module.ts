@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions, runPendingMigrations } from './data-source';
@@ -12,7 +12,13 @@ import { buildDataSourceOptions, runPendingMigrations } from './data-source';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: async (config: AppConfig) => {
-        if (config.database.connect && config.database.migrationsRun) await runPendingMigrations(config);
+        if (config.database.connect && config.database.migrationsRun) {
+          const startedAt = Date.now();
+          const ran = await runPendingMigrations(config);
+          const logger = new Logger('Migrations');
+          for (const name of ran) logger.log(`applied migration ${name}`);
+          logger.log(ran.length === 0 ? 'no pending migrations' : `${ran.length} migration(s) applied in ${Date.now() - startedAt} ms`);
+        }
         return {
           ...buildDataSourceOptions(config),
           // The pool reconnects by itself; fail fast at start rather than retry for minutes.

@@ -15,8 +15,11 @@ export interface EmbeddedPostgresOptions {
   persistent?: boolean;
   /** Extra server settings (`-c name=value`), e.g. a larger shared_buffers for the benchmark. */
   settings?: Record<string, string>;
-  log?: (message: string) => void;
+  log?: EmbeddedPostgresLog;
 }
+
+/** The server's own chatter is debug; what a person waiting at a terminal should see is info. */
+export type EmbeddedPostgresLog = (message: string, level?: 'info' | 'debug') => void;
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -100,7 +103,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
     if (pid > 0 && isAlive(pid) && (await canConnect(url))) {
-      log(`reusing the embedded PostgreSQL already running on port ${options.port}`);
+      log(`reusing the embedded PostgreSQL already running on port ${options.port}`, 'info');
       return { url, owned: false, stop: async () => undefined };
     }
   }
@@ -122,19 +125,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'unix_socket_directories=',
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
-    onLog: (message: string) => log(message.trim()),
-    onError: (error: unknown) => log(String(error)),
+    onLog: (message: string) => log(message.trim(), 'debug'),
+    onError: (error: unknown) => log(String(error), 'debug'),
   });
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    const initialisingAt = Date.now();
+    log(`initialising the embedded PostgreSQL in ${clusterDir} (first start only; this takes a few seconds)`, 'info');
     await server.initialise().catch((error: Error) => {
       throw new Error(
         `initdb failed in ${clusterDir} (when running as root, the OS user "postgres" must be able to enter every folder above it): ${error.message.split('\n')[0]}`,
       );
     });
+    log(`embedded PostgreSQL initialised in ${((Date.now() - initialisingAt) / 1000).toFixed(1)} s`, 'info');
   }
   try {
+    const startingAt = Date.now();
+    log(`starting the embedded PostgreSQL on 127.0.0.1:${options.port}`, 'info');
     await server.start();
+    log(`embedded PostgreSQL started in ${((Date.now() - startingAt) / 1000).toFixed(1)} s`, 'debug');
   } catch {
     throw new Error(
       `the embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT, or DATABASE_URL to use your own server)`,

@@ -4,10 +4,14 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
+import { isDatabaseUnavailable } from '../common/errors/error-response';
 import { HealthRepository } from './health.repository';
+import { LifecycleService } from './lifecycle.service';
 
-/** Set when SIGTERM arrives: readiness fails during the drain so traffic moves elsewhere before the listener closes. */
-export const lifecycle = { draining: false };
+/** The probe's answer is public: it says what is wrong, never where the database is (host, port) or why in driver words. */
+function rethrowSafely(error: unknown): never {
+  throw new Error(isDatabaseUnavailable(error) ? 'the database is unreachable' : 'the database check failed');
+}
 
 const HEALTH_INFO = { database: { status: 'up', responseTime: 2 }, migrations: { status: 'up', applied: 7, responseTime: 1 } };
 const HEALTH_EXAMPLE = { status: 'ok', info: HEALTH_INFO, error: {}, details: HEALTH_INFO };
@@ -22,6 +26,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: HealthRepository,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   @Get('live')
@@ -44,7 +49,7 @@ export class HealthController {
   @ApiOkResponse({ schema: { type: 'object', example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable, migrations are pending or the service is shutting down' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    if (lifecycle.draining) {
+    if (this.lifecycle.draining) {
       void reply.status(503);
       return { status: 'error', info: {}, error: { lifecycle: { status: 'down', message: 'shutting down' } }, details: {} };
     }
@@ -53,7 +58,7 @@ export class HealthController {
         () =>
           this.indicators
             .check('database')
-            .attempt(() => this.database.ping())
+            .attempt(() => this.database.ping().catch(rethrowSafely))
             .withTimeout(1500),
         () =>
           this.indicators
@@ -69,7 +74,7 @@ export class HealthController {
   }
 
   private async pendingMigrations(): Promise<{ applied: number }> {
-    const { applied, pending } = await this.database.migrations();
+    const { applied, pending } = await this.database.migrations().catch(rethrowSafely);
     if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
     return { applied };
   }

@@ -19,6 +19,9 @@ export const REDACTED_PATHS = [
   '*.invitation_code',
 ];
 
+/** What an error summary (src/common/errors/error-response.ts) may carry besides its type and message: codes and src/file.ts:line. */
+const LOCATING_FIELDS = ['code', 'sqlstate', 'constraint', 'table', 'at'] as const;
+
 /**
  * Structured JSON logs (pino): one access line per request with the request id (Fastify's request id,
  * see requestId() in app.factory.ts, which pino-http picks up).
@@ -50,9 +53,14 @@ export const REDACTED_PATHS = [
             }),
             res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             // Never a stack trace in the log: the type, a short message and where in our code.
-            err: (error: { type?: string; name?: string; message?: string }) => ({
+            err: (
+              error: { type?: string; name?: string; message?: string } & Partial<Record<(typeof LOCATING_FIELDS)[number], unknown>>,
+            ) => ({
               type: error.type ?? error.name,
               message: typeof error.message === 'string' ? error.message.slice(0, 300) : undefined,
+              ...Object.fromEntries(
+                LOCATING_FIELDS.filter((field) => typeof error[field] === 'string').map((field) => [field, error[field]]),
+              ),
             }),
           },
           customSuccessMessage: () => 'request completed',

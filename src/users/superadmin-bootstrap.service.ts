@@ -12,7 +12,7 @@ export interface SuperadminCredentials {
 /**
  * The first superadmin: from SUPERADMIN_* at start-up when that account does not exist yet, or,
  * outside production with none configured and none in the database, a generated one whose
- * credentials are printed once.
+ * credentials are printed once. In production it only says how to create one.
  */
 @Injectable()
 export class SuperadminBootstrapService {
@@ -30,7 +30,14 @@ export class SuperadminBootstrapService {
       await this.ensure({ username, email, password });
       return;
     }
-    if (this.config.isProduction || (await this.anySuperadmin())) return;
+    if (await this.anySuperadmin()) return;
+    if (this.config.isProduction) {
+      this.logger.warn(
+        'no superadmin exists: create one with `node dist/src/cli.js create-superadmin --username <name> --email <address>` ' +
+          '(it needs only DATABASE_URL and prints a generated password), or set SUPERADMIN_USERNAME, SUPERADMIN_EMAIL and SUPERADMIN_PASSWORD',
+      );
+      return;
+    }
     const generated = {
       username: `admin${randomBytes(3).toString('hex')}`,
       email: 'admin@localhost.localdomain',

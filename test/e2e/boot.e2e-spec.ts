@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDatabase, dropDatabase, withClient } from '../support/database';
 import { HttpClient, expectEnvelope } from '../support/http';
-import { freePort, spawnService, stopChild } from '../support/service';
+import { freePort, spawnService, stopChild, waitFor } from '../support/service';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -47,19 +47,19 @@ function portOpen(port: number): Promise<boolean> {
 describe('Boot and configuration', () => {
   it.each([
     ['JWT_SECRET', { NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/x' }],
-    ['DATABASE_URL', { NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(40) }],
-  ])('refuses to start in production without %s, saying why in one line', async (variable, env) => {
-    const { code, stderr } = await exitOf(env);
+    ['DATABASE_URL', { NODE_ENV: 'production', JWT_SECRET: randomBytes(36).toString('base64') }],
+  ])('refuses to start in production without %s, saying why in one JSON line', async (variable, env) => {
+    const { code, stdout, stderr } = await exitOf(env);
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n');
+    const lines = `${stdout}${stderr}`.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`${variable} is required`);
+    expect(JSON.parse(lines[0])).toEqual(expect.objectContaining({ level: 60, msg: expect.stringContaining(`${variable} is required`) }));
   });
 
   it('refuses an invalid variable with a clear message', async () => {
-    const { code, stderr } = await exitOf({ PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'ums-boot-')) });
+    const { code, stdout } = await exitOf({ PORT: 'eighty', DATA_DIR: mkdtempSync(join(tmpdir(), 'ums-boot-')) });
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT');
+    expect(stdout).toContain('PORT');
   });
 
   it('creates a superadmin when none is configured, prints the credentials once, and they work', async () => {
@@ -167,6 +167,42 @@ describe('Boot and configuration', () => {
       expect(await stopChild(service.child)).toBe(0);
       expect(await portOpen(pgPort)).toBe(false);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  it('`npm start` on a current build starts without building, says so, and signalling npm stops the service and its embedded PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(root, '.data', 'boot-npm-start-'));
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const npm = spawn('npm', ['start'], {
+      cwd: root,
+      env: {
+        ...baseEnv({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), LOG_LEVEL: 'info' }),
+        SHUTDOWN_DRAIN_SECONDS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,
+        60000,
+        `npm start to be ready:\n${output}`,
+      );
+      expect(output).toContain('the build in dist/ is current: starting');
+      expect(output).not.toContain('building (');
+      expect(output).toContain('initialising the embedded PostgreSQL');
+      expect(output).toMatch(/embedded PostgreSQL initialised in \d+\.\d s/);
+      expect(await portOpen(pgPort)).toBe(true);
+
+      const exited = new Promise((resolve) => npm.once('exit', resolve));
+      npm.kill('SIGTERM');
+      await exited;
+      await waitFor(async () => !(await portOpen(port)) && !(await portOpen(pgPort)), 20000, 'the service and its PostgreSQL to stop');
+      await waitFor(async () => output.includes('"msg":"stopped"'), 5000, 'the service to say it stopped');
+    } finally {
+      npm.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -58,7 +58,8 @@ export async function spawnService(
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [main], {
     cwd: join(__dirname, '..', '..'),
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: port },
+    // No drain after SIGTERM unless a test asks for one: stopping a test's service need not wait for a load balancer.
+    env: { PATH: process.env.PATH ?? '', SHUTDOWN_DRAIN_SECONDS: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ums-config-'));
-const secret = 'x'.repeat(40);
+const randomSecret = randomBytes(36).toString('base64');
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -40,7 +41,47 @@ describe('loadConfig', () => {
       expect((error as Error).message).toMatch(/DATABASE_URL is required/);
       expect((error as Error).message).not.toContain('\n');
     }
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: 'postgres://h/db' })).not.toThrow();
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomSecret, DATABASE_URL: 'postgres://h/db' })).not.toThrow();
+  });
+
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', DATA_DIR: dataDir };
+  const messageOf = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('loadConfig accepted it');
+  };
+
+  it.each([
+    ['the docker-compose.yml placeholder', 'change-me-to-48-random-characters-change-me-now!!', /looks like a placeholder/],
+    ['a "changeme" value', 'changeme-changeme-changeme-changeme-1234', /looks like a placeholder/],
+    ['a "your secret" value', 'your-jwt-secret-goes-here-0123456789abcdef', /looks like a placeholder/],
+    ['one character repeated', 'x'.repeat(40), /looks like a placeholder/],
+    ['31 bytes', randomBytes(31).toString('hex').slice(0, 31), /at least 32/],
+  ])('refuses %s as a production JWT_SECRET, in one line saying what to do', (_what, value, reason) => {
+    const message = messageOf({ ...production, JWT_SECRET: value });
+    expect(message).toMatch(reason);
+    expect(message).toContain('openssl rand');
+    expect(message).not.toContain('\n');
+  });
+
+  it('accepts a placeholder-looking secret outside production, and none at all for tools that sign nothing', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'change-me-to-48-random-characters-change-me-now!!' })).not.toThrow();
+    const cli = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', DATA_DIR: dataDir }, { needsJwtSecret: false });
+    expect(cli.jwt.secret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it.each([
+    ['a # in the password', 'postgres://app:s3cr#tz@db.internal:5432/users'],
+    ['a password starting with #', 'postgres://app:#s3crtz@db.internal:5432/users'],
+  ])('refuses a DATABASE_URL with %s, saying to percent-encode it and never echoing it', (_what, url) => {
+    const message = messageOf({ DATA_DIR: dataDir, DATABASE_URL: url });
+    expect(message).toContain('# as %23');
+    expect(message).not.toContain('s3cr');
+    expect(() => loadConfig({ DATA_DIR: dataDir, DATABASE_URL: url.replace('#', '%23') })).not.toThrow();
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AppException } from './app.exception';
 import { ERRORS, ErrorCode, LocalizedText } from './error-codes';
+import { ownSourceLocation } from './source-location';
 
 /** What any thrown value becomes before it is written in a response. */
 export interface ErrorResponse {
@@ -54,9 +55,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 function ownFrame(error: unknown): string | undefined {
   const stack = (error as { stack?: unknown })?.stack;
   if (typeof stack !== 'string') return undefined;
-  const frame = stack.split('\n').find((line) => line.includes('/dist/src/') && !line.includes('node_modules'));
-  const match = frame?.match(/\/dist\/(src\/[^:)]+:\d+)/);
-  return match?.[1];
+  return ownSourceLocation(stack);
 }
 
 function summarize(error: unknown): Record<string, unknown> {
