@@ -188,8 +188,6 @@ async function main() {
     await stop(trial.child);
   }
   const service = await startService(serviceEnv, port);
-  // A second instance with the per-process auth cache off: it runs exactly the bare server's two queries per request.
-  const uncached = await startService({ ...serviceEnv, AUTH_CACHE_SIZE: '0' }, await freePort());
   const barePort = await freePort();
   const bare = spawn(process.execPath, [join(__dirname, 'bare-server.js')], {
     env: { PATH: process.env.PATH, PORT: String(barePort), DATABASE_URL: dbUrl, JWT_SECRET: jwtSecret, DATABASE_POOL_SIZE: '10' },
@@ -252,18 +250,6 @@ async function main() {
       name: 'bare GET /users/:id',
       base: bareUrl,
       request: userById(),
-    },
-    {
-      name: 'GET /auth/me (auth cache off)',
-      base: uncached.url,
-      request: me(),
-      limit: 'bare GET /auth/me',
-    },
-    {
-      name: 'GET /users/:id (auth cache off)',
-      base: uncached.url,
-      request: userById(),
-      limit: 'bare GET /users/:id',
     },
     {
       name: 'GET /users page 1',
@@ -358,7 +344,6 @@ async function main() {
   }
 
   await stop(service.child);
-  await stop(uncached.child);
   await stop(bare);
   if (embedded) await stop(embedded.child);
 

@@ -13,7 +13,7 @@ import { AppException } from './common/errors/app.exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { ErrorLog } from './common/errors/error-log';
 import { PasswordLengthConstraint } from './common/validation/validators';
-import { writeError } from './common/errors/error-writer';
+import { ErrorWriter } from './common/errors/error-writer';
 import { setupSwagger } from './common/swagger/swagger';
 import { AppConfig, TrustProxy } from './config/app-config';
 import { nestJsonLogger, processLogger } from './logging/process-logger';
@@ -149,7 +149,7 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     genReqId: requestId,
     // Requests that reach an accepted connection while shutting down are still served (not 503).
     return503OnClosing: false,
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => writeError(request, reply, error, app.get(ErrorLog)),
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => app.get(ErrorWriter).write(request, reply, error),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bodyParser: false,

@@ -4,6 +4,7 @@ import { AuditLogModule, AuditLogRoutesModule } from './audit-log/audit-log.modu
 import { AuthModule } from './auth/auth.module';
 import { BlacklistModule } from './blacklist/blacklist.module';
 import { createErrorLog, ErrorLog } from './common/errors/error-log';
+import { ErrorWriter } from './common/errors/error-writer';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/interceptors/envelope.interceptor';
 import { UndeclaredInputInterceptor } from './common/interceptors/undeclared-input.interceptor';
@@ -18,6 +19,7 @@ import { TransactionsModule } from './database/transactions';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { InvitationsModule } from './invitations/invitations.module';
+import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -50,6 +52,7 @@ export class AppModule {
       ],
       providers: [
         { provide: ErrorLog, useFactory: createErrorLog },
+        { provide: ErrorWriter, useFactory: (log: ErrorLog) => new ErrorWriter(log, LEGACY_ERROR_STYLES), inject: [ErrorLog] },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: UndeclaredInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

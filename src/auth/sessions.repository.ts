@@ -7,24 +7,28 @@ import type { Tx } from '../database/transactions';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
 
-/** Why an account cannot use a session or sign in, in order of precedence (the first one is the answer a login gives). */
-export const BLOCK_REASONS = ['deleted', 'disabled', 'blacklisted'] as const;
-export type BlockReason = (typeof BLOCK_REASONS)[number];
-
 /**
- * THE definition of "this account may hold a session": an SQL expression over the users row `u`
- * giving every reason that blocks it, in BLOCK_REASONS order; none means usable. The per-request
- * check, refresh, login and the login-status report all read it, so a new reason (an unverified
- * email, a pending second factor) is one line here plus its test.
+ * THE definition of "this account may hold a session": every reason that blocks it, as a condition
+ * over the users row `u`, in order of precedence (the first one is the answer a login gives). The
+ * per-request check, refresh, login and the login-status report are all built from this list, so a
+ * new reason (an unverified email, a pending second factor) is one line here plus its test.
  */
-const ACCOUNT_BLOCKS = `array_remove(ARRAY[
-    CASE WHEN u.deleted_at IS NOT NULL THEN 'deleted' END,
-    CASE WHEN u.state <> 1 THEN 'disabled' END,
-    CASE WHEN EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0) THEN 'blacklisted' END
-  ], NULL)::text[]`;
+const BLOCKS = [
+  ['deleted', 'u.deleted_at IS NOT NULL'],
+  ['disabled', 'u.state <> 1'],
+  ['blacklisted', 'EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0)'],
+] as const;
+
+export type BlockReason = (typeof BLOCKS)[number][0];
+
+/** Every reason that blocks the account, in precedence order (an empty array: usable). */
+const ACCOUNT_BLOCKS = `array_remove(ARRAY[${BLOCKS.map(([reason, condition]) => `CASE WHEN ${condition} THEN '${reason}' END`).join(', ')}], NULL)::text[]`;
+
+/** The same list as plain conjuncts, for the hot path: the planner sees simple predicates and an anti-join. */
+const ACCOUNT_USABLE = BLOCKS.map(([, condition]) => `NOT (${condition})`).join(' AND ');
 
 /** A session is usable while it is neither revoked nor expired and its account has no block. */
-const SESSION_USABLE = `s.revoked_at IS NULL AND s.expires_at > now() AND cardinality(${ACCOUNT_BLOCKS}) = 0`;
+const SESSION_USABLE = `s.revoked_at IS NULL AND s.expires_at > now() AND ${ACCOUNT_USABLE}`;
 
 export type RevokeReason =
   'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'disabled' | 'deleted' | 'blacklisted' | 'refresh_reuse';

@@ -21,7 +21,7 @@ function hashCode(code: string): string {
 
 /**
  * Invitation codes for admin registrations: 192 random bits from the CSPRNG, shown once, stored as
- * SHA-256. A use is counted by one conditional UPDATE inside the registering transaction, so 20
+ * SHA-256. A use is counted by one conditional update inside the registering transaction, so 20
  * parallel registrations with a one-use code create exactly one admin.
  */
 @Injectable()

@@ -1,6 +1,6 @@
 import { ERRORS, ErrorCode } from '../common/errors/error-codes';
 import type { ErrorResponse } from '../common/errors/error-response';
-import { ErrorRenderer, registerErrorStyle } from '../common/errors/error-writer';
+import type { ErrorRenderer, ErrorStyle } from '../common/errors/error-writer';
 import type { Language } from '../common/i18n/language';
 import { localize } from '../common/i18n/language';
 import type { FieldError } from '../common/errors/app.exception';
@@ -63,12 +63,8 @@ export const error001: ErrorRenderer = (error, language) => {
   };
 };
 
-let registered = false;
-
-/** Registers the source APIs' error shapes with the one error writer. */
-export function registerLegacyErrorStyles(): void {
-  if (registered) return;
-  registered = true;
-  registerErrorStyle('000', error000, SOURCE_000_PATHS);
-  registerErrorStyle('001', error001, SOURCE_001_PATHS);
-}
+/** The source APIs' error shapes, for the one error writer (AppModule hands them to it). */
+export const LEGACY_ERROR_STYLES: readonly ErrorStyle[] = [
+  { name: '000', renderer: error000, paths: SOURCE_000_PATHS },
+  { name: '001', renderer: error001, paths: SOURCE_001_PATHS },
+];

@@ -8,9 +8,6 @@ import { UsersModule } from '../users/users.module';
 import { Legacy000Controller } from './legacy-000.controller';
 import { Legacy001Controller } from './legacy-001.controller';
 import { Legacy003Controller } from './legacy-003.controller';
-import { registerLegacyErrorStyles } from './legacy-errors';
-
-registerLegacyErrorStyles();
 
 /** The three source APIs, served verbatim as thin adapters over the feature services. */
 @Module({

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 
 const RETRYABLE = new Set(['40P01', '40001']);
 
@@ -20,9 +20,4 @@ export async function withRetry<T>(work: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
     }
   }
-}
-
-/** Runs `work` in one transaction, retried as withRetry says. */
-export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return withRetry(() => dataSource.transaction(work));
 }

@@ -26,22 +26,29 @@ export const envelopeErrorRenderer: ErrorRenderer = (error, language) => ({
   },
 });
 
-/** Other error shapes (the source APIs'), each for the paths it serves; everything else gets the envelope. */
-const styles: Array<{ name: string; renderer: ErrorRenderer; paths: RegExp }> = [];
-
-export function registerErrorStyle(name: string, renderer: ErrorRenderer, paths: RegExp): void {
-  styles.push({ name, renderer, paths });
+/** An error shape other than the envelope (a source API's), for the paths it serves. */
+export interface ErrorStyle {
+  name: string;
+  renderer: ErrorRenderer;
+  paths: RegExp;
 }
 
-function rendererFor(url: string): ErrorRenderer {
-  return styles.find((style) => style.paths.test(url))?.renderer ?? envelopeErrorRenderer;
-}
+/**
+ * The one place errors reach the wire: any error, written in the shape of the route's family (the
+ * first style whose paths match the URL, else the envelope), and recorded in the error log.
+ */
+export class ErrorWriter {
+  constructor(
+    private readonly log: ErrorLog,
+    private readonly styles: readonly ErrorStyle[],
+  ) {}
 
-/** Writes any error as the response for the route's error style; the one place errors reach the wire. */
-export function writeError(request: FastifyRequest, reply: FastifyReply, exception: unknown, log: ErrorLog): void {
-  const error = toErrorResponse(exception);
-  log.record(error, request.id);
-  if (reply.sent || error.clientAborted) return;
-  const { status, body } = rendererFor(request.url)(error, preferredLanguage(request.headers['accept-language']));
-  void reply.code(status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
+  write(request: FastifyRequest, reply: FastifyReply, exception: unknown): void {
+    const error = toErrorResponse(exception);
+    this.log.record(error, request.id);
+    if (reply.sent || error.clientAborted) return;
+    const renderer = this.styles.find((style) => style.paths.test(request.url))?.renderer ?? envelopeErrorRenderer;
+    const { status, body } = renderer(error, preferredLanguage(request.headers['accept-language']));
+    void reply.code(status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
 }

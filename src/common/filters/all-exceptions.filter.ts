@@ -1,15 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorLog } from '../errors/error-log';
-import { writeError } from '../errors/error-writer';
+import { ErrorWriter } from '../errors/error-writer';
 
 /** Every error thrown inside Nest's pipeline ends here. Fastify's own errors go through the same writer. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly log: ErrorLog) {}
+  constructor(private readonly writer: ErrorWriter) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    writeError(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception, this.log);
+    this.writer.write(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception);
   }
 }

@@ -13,10 +13,3 @@ export function hasAtLeast(role: Role, minimum: Role): boolean {
 export function outranks(actor: Role, target: Role): boolean {
   return RANK[actor] > RANK[target];
 }
-
-/** @deprecated being replaced by route floors (@Authenticated({ role })) and AccessPolicy; removed once unused. */
-export function requireRole(actor: { role: Role }, minimum: Role): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AppException } = require('../errors/app.exception') as typeof import('../errors/app.exception');
-  if (!hasAtLeast(actor.role, minimum)) throw AppException.forbidden();
-}
