@@ -3,16 +3,10 @@ import { AuditLogService } from '../../src/audit-log/audit-log.service';
 import { AuditOperation } from '../../src/audit-log/audit-operation';
 import { AuditLogFilters, ListAuditLogsQuery } from '../../src/audit-log/dto/list-audit-logs.query';
 import type { AuthUser } from '../../src/common/decorators/auth.decorators';
-import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-codes';
 import { Transactions } from '../../src/database/transactions';
-import { createMedium, Medium, MEDIUM_META } from '../support/medium';
+import { createMedium, errorCodeOf, Medium, MEDIUM_META } from '../support/medium';
 
-const errorCode = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof AppException ? error.code : error),
-  );
 const filters = (): AuditLogFilters => Object.assign(new AuditLogFilters(), { page: 1, limit: 100 });
 
 describe('Audit log (medium)', () => {
@@ -60,10 +54,10 @@ describe('Audit log (medium)', () => {
     });
 
     it("refuses another user's records (40301) and answers 40401 for an unknown user", async () => {
-      expect(await errorCode(query.listForUser(other, subject.id, filters()))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(query.listForUser(admin, '00000000-0000-4000-8000-000000000009', filters()))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(query.listForUser(other, subject.id, filters()))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(query.listForUser(admin, '00000000-0000-4000-8000-000000000009', filters()))).toBe(ErrorCode.NOT_FOUND);
       const [record] = (await query.listForUser(admin, subject.id, filters())).data;
-      expect(await errorCode(query.get(other, record.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(query.get(other, record.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
     });
   });
 

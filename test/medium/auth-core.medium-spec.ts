@@ -2,18 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { LoginLockoutService } from '../../src/auth/login-lockout.service';
 import { SessionsService } from '../../src/auth/sessions.service';
 import type { AuthUser } from '../../src/common/decorators/auth.decorators';
-import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-codes';
 import { Transactions } from '../../src/database/transactions';
 import { ListUsersQuery } from '../../src/users/dto/list-users.query';
 import { UsersService } from '../../src/users/users.service';
-import { createMedium, Medium, MEDIUM_META } from '../support/medium';
-
-const errorCode = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof AppException ? error.code : error),
-  );
+import { createMedium, errorCodeOf, Medium, MEDIUM_META } from '../support/medium';
 
 const query = (fields: Partial<ListUsersQuery>): ListUsersQuery => Object.assign(new ListUsersQuery(), { page: 1, limit: 10 }, fields);
 
@@ -180,13 +173,15 @@ describe('Auth core (medium)', () => {
       const second = await users.list(admin, query({ username_container: prefix, limit: 5, cursor: first.next_cursor as string }));
       const byPage = await users.list(admin, query({ username_container: prefix, limit: 5, page: 2 }));
       expect(second.data.map((user) => user.id)).toEqual(byPage.data.map((user) => user.id));
-      expect(await errorCode(users.list(admin, query({ page: 2, cursor: first.next_cursor as string })))).toBe(ErrorCode.VALIDATION_FAILED);
+      expect(await errorCodeOf(users.list(admin, query({ page: 2, cursor: first.next_cursor as string })))).toBe(
+        ErrorCode.VALIDATION_FAILED,
+      );
     });
 
     it('lists deleted users to superadmins only', async () => {
       await medium.user({ deleted: true });
       expect((await users.list(superadmin, query({ deleted: 'true' }))).count).toBeGreaterThan(0);
-      expect(await errorCode(users.list(admin, query({ deleted: 'true' })))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(users.list(admin, query({ deleted: 'true' })))).toBe(ErrorCode.FORBIDDEN_ROLE);
     });
   });
 
@@ -201,15 +196,15 @@ describe('Auth core (medium)', () => {
 
     it("answers a user 403 for another user's id whether or not it exists, and staff 404 for an unknown one", async () => {
       const [user, other] = await Promise.all([medium.user(), medium.user()]);
-      expect(await errorCode(users.getForViewer(user, other.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(users.getForViewer(user, randomUUID()))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(users.getForViewer(admin, randomUUID()))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(users.getForViewer(user, other.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(users.getForViewer(user, randomUUID()))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(users.getForViewer(admin, randomUUID()))).toBe(ErrorCode.NOT_FOUND);
       expect((await users.getForViewer(user, user.id)).id).toBe(user.id);
     });
 
     it('hides a deleted user from admins and shows them to the superadmin', async () => {
       const gone = await medium.user({ deleted: true });
-      expect(await errorCode(users.getForViewer(admin, gone.id))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(users.getForViewer(admin, gone.id))).toBe(ErrorCode.NOT_FOUND);
       expect((await users.getForViewer(superadmin, gone.id)).deleted_at).not.toBeNull();
     });
   });

@@ -1,17 +1,11 @@
 import type { AuthUser } from '../../src/common/decorators/auth.decorators';
-import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-codes';
 import { PaginationQuery } from '../../src/common/pagination/pagination';
 import { ListGroupsQuery } from '../../src/groups/dto/group.dto';
 import { GroupsService } from '../../src/groups/groups.service';
-import { createMedium, Medium } from '../support/medium';
+import { createMedium, errorCodeOf, Medium } from '../support/medium';
 
 const page = (): PaginationQuery => Object.assign(new PaginationQuery(), { page: 1, limit: 100 });
-const errorCode = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof AppException ? error.code : error),
-  );
 
 describe('GroupsService (medium)', () => {
   let medium: Medium;
@@ -43,11 +37,11 @@ describe('GroupsService (medium)', () => {
         const list = await groups.members(viewer, group.id, page());
         expect(list.data.map((user) => user.id)).toEqual([member.id]);
       }
-      expect(await errorCode(groups.members(outsider, group.id, page()))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.members(outsider, group.id, page()))).toBe(ErrorCode.FORBIDDEN_ROLE);
     });
 
     it('answers 40401 for an unknown group before deciding who may see it', async () => {
-      expect(await errorCode(groups.members(outsider, '00000000-0000-4000-8000-000000000001', page()))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(groups.members(outsider, '00000000-0000-4000-8000-000000000001', page()))).toBe(ErrorCode.NOT_FOUND);
     });
 
     it('lets staff add and remove members, idempotently; users may not', async () => {
@@ -57,12 +51,12 @@ describe('GroupsService (medium)', () => {
       expect(again).toEqual(first);
       expect(first.added_by).toBe(admin.id);
       expect((await groups.get(member, group.id)).member_count).toBe(1);
-      expect(await errorCode(groups.addMember(member, group.id, member.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(groups.removeMember(member, group.id, outsider.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.addMember(member, group.id, member.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.removeMember(member, group.id, outsider.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
       await groups.removeMember(admin, group.id, outsider.id);
       await groups.removeMember(admin, group.id, outsider.id);
       expect((await groups.get(member, group.id)).member_count).toBe(0);
-      expect(await errorCode(groups.addMember(admin, group.id, '00000000-0000-4000-8000-000000000002'))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(groups.addMember(admin, group.id, '00000000-0000-4000-8000-000000000002'))).toBe(ErrorCode.NOT_FOUND);
     });
 
     it('does not count deleted users as members', async () => {
@@ -83,8 +77,8 @@ describe('GroupsService (medium)', () => {
       const own = await groups.groupsOf(member, member.id, page());
       expect(own.data.map((g) => g.id)).toContain(group.id);
       expect((await groups.groupsOf(admin, member.id, page())).count).toBe(own.count);
-      expect(await errorCode(groups.groupsOf(outsider, member.id, page()))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(groups.groupsOf(admin, '00000000-0000-4000-8000-000000000003', page()))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(groups.groupsOf(outsider, member.id, page()))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.groupsOf(admin, '00000000-0000-4000-8000-000000000003', page()))).toBe(ErrorCode.NOT_FOUND);
     });
   });
 
@@ -95,8 +89,8 @@ describe('GroupsService (medium)', () => {
       expect(await groups.get(superadmin, group.id)).toHaveProperty('deleted_at', null);
       await groups.remove(admin, group.id);
       expect((await groups.get(superadmin, group.id)).deleted_at).toEqual(expect.any(String));
-      expect(await errorCode(groups.get(admin, group.id))).toBe(ErrorCode.NOT_FOUND);
-      expect(await errorCode(groups.get(member, group.id))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(groups.get(admin, group.id))).toBe(ErrorCode.NOT_FOUND);
+      expect(await errorCodeOf(groups.get(member, group.id))).toBe(ErrorCode.NOT_FOUND);
     });
 
     it('lists deleted groups and restores them only for superadmins', async () => {
@@ -104,15 +98,15 @@ describe('GroupsService (medium)', () => {
       await groups.remove(admin, group.id);
       const deleted = Object.assign(new ListGroupsQuery(), { page: 1, limit: 100, deleted: 'true' });
       expect((await groups.list(superadmin, deleted)).data.map((g) => g.id)).toContain(group.id);
-      expect(await errorCode(groups.list(admin, deleted))).toBe(ErrorCode.FORBIDDEN_ROLE);
-      expect(await errorCode(groups.restore(admin, group.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.list(admin, deleted))).toBe(ErrorCode.FORBIDDEN_ROLE);
+      expect(await errorCodeOf(groups.restore(admin, group.id))).toBe(ErrorCode.FORBIDDEN_ROLE);
       expect((await groups.restore(superadmin, group.id)).deleted_at).toBeNull();
-      expect(await errorCode(groups.restore(superadmin, group.id))).toBe(ErrorCode.CONFLICT);
+      expect(await errorCodeOf(groups.restore(superadmin, group.id))).toBe(ErrorCode.CONFLICT);
     });
 
     it('refuses a name another live group has, case-insensitively (40903)', async () => {
       const group = await newGroup();
-      expect(await errorCode(groups.create(admin, { name: group.name.toUpperCase() }))).toBe(ErrorCode.CONFLICT);
+      expect(await errorCodeOf(groups.create(admin, { name: group.name.toUpperCase() }))).toBe(ErrorCode.CONFLICT);
     });
   });
 });

@@ -1,16 +1,9 @@
 import type { AuthUser } from '../../src/common/decorators/auth.decorators';
-import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-codes';
 import { PaginationQuery } from '../../src/common/pagination/pagination';
 import { Transactions } from '../../src/database/transactions';
 import { InvitationsService } from '../../src/invitations/invitations.service';
-import { createMedium, Medium } from '../support/medium';
-
-const errorCode = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof AppException ? error.code : error),
-  );
+import { createMedium, errorCodeOf, Medium } from '../support/medium';
 
 describe('InvitationsService (medium)', () => {
   let medium: Medium;
@@ -34,7 +27,7 @@ describe('InvitationsService (medium)', () => {
     expect(await invitations.check(created.code!)).toBe('usable');
     expect(await consume(created.code!)).toBe(created.id);
     expect(await consume(created.code!)).toBe(created.id);
-    expect(await errorCode(consume(created.code!))).toBe(ErrorCode.INVITATION_INVALID);
+    expect(await errorCodeOf(consume(created.code!))).toBe(ErrorCode.INVITATION_INVALID);
     expect(await invitations.check(created.code!)).toBe('unusable');
     const [listed] = (await invitations.list(superadmin, Object.assign(new PaginationQuery(), { page: 1, limit: 100 }))).data.filter(
       (invitation) => invitation.id === created.id,
@@ -64,15 +57,15 @@ describe('InvitationsService (medium)', () => {
 
   it('refuses unknown and revoked codes; revoking twice is a conflict (40903)', async () => {
     expect(await invitations.check('inv_not-a-real-code')).toBe('unknown');
-    expect(await errorCode(consume('inv_not-a-real-code'))).toBe(ErrorCode.INVITATION_INVALID);
+    expect(await errorCodeOf(consume('inv_not-a-real-code'))).toBe(ErrorCode.INVITATION_INVALID);
     const created = await invitations.create(superadmin, {});
     expect((await invitations.revoke(superadmin, created.id)).status).toBe('revoked');
-    expect(await errorCode(consume(created.code!))).toBe(ErrorCode.INVITATION_INVALID);
-    expect(await errorCode(invitations.revoke(superadmin, created.id))).toBe(ErrorCode.CONFLICT);
+    expect(await errorCodeOf(consume(created.code!))).toBe(ErrorCode.INVITATION_INVALID);
+    expect(await errorCodeOf(invitations.revoke(superadmin, created.id))).toBe(ErrorCode.CONFLICT);
   });
 
   it('is for superadmins only (40301)', async () => {
-    expect(await errorCode(invitations.create(admin, {}))).toBe(ErrorCode.FORBIDDEN_ROLE);
-    expect(await errorCode(invitations.list(admin, new PaginationQuery()))).toBe(ErrorCode.FORBIDDEN_ROLE);
+    expect(await errorCodeOf(invitations.create(admin, {}))).toBe(ErrorCode.FORBIDDEN_ROLE);
+    expect(await errorCodeOf(invitations.list(admin, new PaginationQuery()))).toBe(ErrorCode.FORBIDDEN_ROLE);
   });
 });

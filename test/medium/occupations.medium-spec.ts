@@ -1,16 +1,9 @@
 import type { AuthUser } from '../../src/common/decorators/auth.decorators';
-import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-codes';
 import { PaginationQuery } from '../../src/common/pagination/pagination';
 import { ListOccupationsQuery } from '../../src/occupations/dto/occupation.dto';
 import { OccupationsService } from '../../src/occupations/occupations.service';
-import { createMedium, Medium } from '../support/medium';
-
-const errorCode = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof AppException ? error.code : error),
-  );
+import { createMedium, errorCodeOf, Medium } from '../support/medium';
 
 describe('OccupationsService (medium)', () => {
   let medium: Medium;
@@ -29,13 +22,13 @@ describe('OccupationsService (medium)', () => {
   it('refuses to delete an occupation while a user has it (40903), deleted users included', async () => {
     const occupation = await occupations.create(admin, unique('Nurse'));
     const holder = await medium.user({ occupationId: occupation.id, deleted: true });
-    expect(await errorCode(occupations.remove(admin, occupation.id))).toBe(ErrorCode.CONFLICT);
+    expect(await errorCodeOf(occupations.remove(admin, occupation.id))).toBe(ErrorCode.CONFLICT);
     expect((await occupations.get(occupation.id)).name).toBe(occupation.name);
 
     await medium.sql(`UPDATE users SET occupation_id = NULL WHERE id = $1`, [holder.id]);
     await occupations.remove(admin, occupation.id);
-    expect(await errorCode(occupations.get(occupation.id))).toBe(ErrorCode.NOT_FOUND);
-    expect(await errorCode(occupations.remove(admin, occupation.id))).toBe(ErrorCode.NOT_FOUND);
+    expect(await errorCodeOf(occupations.get(occupation.id))).toBe(ErrorCode.NOT_FOUND);
+    expect(await errorCodeOf(occupations.remove(admin, occupation.id))).toBe(ErrorCode.NOT_FOUND);
   });
 
   it('lists the users that have it', async () => {
@@ -48,8 +41,8 @@ describe('OccupationsService (medium)', () => {
   it('keeps names unique case-insensitively on create and rename (40903)', async () => {
     const first = await occupations.create(admin, unique('Pilot'));
     const second = await occupations.create(admin, unique('Baker'));
-    expect(await errorCode(occupations.create(admin, first.name.toUpperCase()))).toBe(ErrorCode.CONFLICT);
-    expect(await errorCode(occupations.update(admin, second.id, first.name.toLowerCase()))).toBe(ErrorCode.CONFLICT);
+    expect(await errorCodeOf(occupations.create(admin, first.name.toUpperCase()))).toBe(ErrorCode.CONFLICT);
+    expect(await errorCodeOf(occupations.update(admin, second.id, first.name.toLowerCase()))).toBe(ErrorCode.CONFLICT);
     expect((await occupations.update(admin, second.id, `${second.name} II`)).name).toBe(`${second.name} II`);
   });
 

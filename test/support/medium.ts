@@ -1,5 +1,6 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AppException } from '../../src/common/errors/app.exception';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,3 +81,10 @@ export async function createMedium(env: Record<string, string> = {}): Promise<Me
 
 /** Request metadata for audit records written by a medium spec. */
 export const MEDIUM_META = { ip: '203.0.113.9', userAgent: 'medium-spec' };
+
+/** What a service call ended with: 'resolved', the AppException's error code, or the error itself. */
+export const errorCodeOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof AppException ? error.code : error),
+  );
