@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// node scripts/measure-docs.js [--runs 5] [--url http://127.0.0.1:3000]
+// node scripts/measure-docs.js [--runs 5] [--url http://127.0.0.1:3000] [--ui-options '{"docExpansion":"none"}']
 //
 // How long the Swagger UI at /docs takes to become usable in Debian's Chromium (/usr/bin/chromium,
 // driven by playwright-core, the flags of test/browser/swagger-ui.browser-spec.ts). Without --url it
@@ -14,6 +14,8 @@
 //
 // plus what the page fetched. Prints each run and the median (with min and max): the machine may be
 // busy with other work, so look at the spread. A measurement, not a test: it asserts nothing.
+// --ui-options tries swagger-ui options without a rebuild: they are merged into those of the page's
+// /docs/swagger-ui-init.js (src/common/swagger/swagger.ts) on the way to the browser.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { existsSync, mkdtempSync, rmSync } = require('node:fs');
@@ -32,6 +34,7 @@ const { values: options } = parseArgs({
     runs: { type: 'string', default: '5' },
     url: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    'ui-options': { type: 'string' },
   },
 });
 const RUNS = Number(options.runs);
@@ -140,6 +143,15 @@ async function measureOnce(docsUrl) {
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    if (options['ui-options']) {
+      const extra = JSON.stringify(JSON.parse(options['ui-options']));
+      await page.route('**/docs/swagger-ui-init.js', async (route) => {
+        const response = await route.fetch();
+        const script = (await response.text()).replace(/var options = (.*);/, (_, own) => `var options = Object.assign(${own}, ${extra});`);
+        if (!script.includes(extra)) throw new Error('--ui-options: no "var options = ...;" line in swagger-ui-init.js');
+        await route.fulfill({ response, body: script });
+      });
+    }
     // The moments the login operation's summary appears, is clicked, and shows "Try it out", on the
     // page's clock (no polling delay from here).
     await page.addInitScript((selector) => {
