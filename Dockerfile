@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # Build: the full toolchain, compiled to dist/.
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +13,7 @@ COPY scripts/build.js scripts/bundle.js ./scripts/
 RUN npm run build
 
 # Production dependencies only: no dev tools, no embedded PostgreSQL (production needs DATABASE_URL).
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/prune-production.sh ./scripts/
@@ -21,7 +21,7 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
  && sh scripts/prune-production.sh node_modules \
  && npm cache clean --force
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
