@@ -24,6 +24,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { chromium } = require('playwright-core');
+const { CHROMIUM_ARGS } = require('../test/support/chromium');
 
 // The functions given to addInitScript and evaluate run in the page.
 /* global window, document, MutationObserver */
@@ -131,15 +132,7 @@ async function measureOnce(docsUrl) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: options.chromium,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());

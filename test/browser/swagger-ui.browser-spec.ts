@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../support/chromium';
 import { registerUser } from '../support/factories';
 import { RunningService, startService } from '../support/service';
 
@@ -29,16 +30,7 @@ describe('Swagger UI in a real browser, under a non-localhost host name over htt
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: [
-        `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`,
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [`--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`, ...CHROMIUM_ARGS],
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('requestfailed', (request) => problems.push(`${request.url()}: ${request.failure()?.errorText}`));
