@@ -11,6 +11,7 @@ import { UserCounts1795238000000 } from './1795238000000-UserCounts';
 import { AuthChangeNotifications1795239000000 } from './1795239000000-AuthChangeNotifications';
 import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
 import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAuthChangeNotifications';
+import { SourceIds1795242000000 } from './1795242000000-SourceIds';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AuthChangeNotifications1795239000000,
   NameShortGrams1795240000000,
   DropAuthChangeNotifications1795241000000,
+  SourceIds1795242000000,
 ];

@@ -12,6 +12,15 @@ export class AuditLog {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** The id the 000 API shows (API.md: integers there); kept from the source on import. */
+  @Column({ name: 'id_000', type: 'bigint', insert: false, update: false })
+  id000!: string;
+
+  /** The source system this record was imported from ('000', '001', '003'), or null. */
+  @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
+  source!: string | null;
+
+
   /** Position in the hash chain, assigned by the database trigger. */
   @Column({ type: 'bigint', insert: false, update: false })
   seq!: string;

@@ -5,6 +5,15 @@ export class Group {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** The id the 000 API shows (API.md: integers there); kept from the source on import. */
+  @Column({ name: 'id_000', type: 'bigint', insert: false, update: false })
+  id000!: string;
+
+  /** The source system this record was imported from ('000', '001', '003'), or null. */
+  @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
+  source!: string | null;
+
+
   /** Unique case-insensitively among groups that are not deleted. */
   @Column({ type: 'varchar', length: 100 })
   name!: string;

@@ -5,6 +5,11 @@ export class Occupation {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** The source system this record was imported from ('000', '001', '003'), or null. */
+  @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
+  source!: string | null;
+
+
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 

@@ -23,6 +23,19 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** The id the 000 API shows (API.md: integers there); kept from the source on import. */
+  @Column({ name: 'id_000', type: 'bigint', insert: false, update: false })
+  id000!: string;
+
+  /** The id the 001 API shows (a 24-hex ObjectId); kept from the source on import. */
+  @Column({ name: 'id_001', type: 'char', length: 24, insert: false, update: false })
+  id001!: string;
+
+  /** The source system this record was imported from ('000', '001', '003'), or null. */
+  @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
+  source!: string | null;
+
+
   @Column({ type: 'varchar', length: 22 })
   username!: string;
 
