@@ -56,6 +56,16 @@ export class AuditLogQueryService {
     return AuditLogResponse.from(row, actor);
   }
 
+  /** The 000 ids of these records (for the 000 API, which shows integers), deleted ones included. */
+  ids000(ids: string[]): Promise<Map<string, string>> {
+    return this.repository.ids000(ids);
+  }
+
+  /** The canonical id behind a 000 id, or null. */
+  idBy000(id000: string): Promise<string | null> {
+    return this.repository.idBy000(id000);
+  }
+
   /**
    * Checks every entry's hash and link to the one before, the sequence for gaps, and the chain head
    * the insert trigger keeps. Names the first broken entry.

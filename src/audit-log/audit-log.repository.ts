@@ -66,6 +66,22 @@ export class AuditLogRepository {
     return this.records().findOne({ where: { id } });
   }
 
+  /** The 000 ids (the 000 API's integers, as pg's bigint strings) of these records, deleted ones included. */
+  async ids000(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; id_000: string }> = await this.dataSource.query(
+      `SELECT id, id_000 FROM audit_logs WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.id_000]));
+  }
+
+  /** The canonical id of the record with this 000 id (deleted ones included), or null. */
+  async idBy000(id000: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM audit_logs WHERE id_000 = $1::bigint`, [id000]);
+    return rows[0]?.id ?? null;
+  }
+
   /** When the user's state was last changed to `toState` (details.to), or null. */
   async lastStateChange(userId: string, toState: number): Promise<Date | null> {
     const rows: Array<{ operate_time: Date }> = await this.dataSource.query(

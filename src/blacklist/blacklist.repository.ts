@@ -34,6 +34,22 @@ export class BlacklistRepository {
     return this.entries.findOne({ where: { id } });
   }
 
+  /** The 000 ids (the 000 API's integers, as pg's bigint strings) of these entries, deleted ones included. */
+  async ids000(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; id_000: string }> = await this.dataSource.query(
+      `SELECT id, id_000 FROM black_list WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.id_000]));
+  }
+
+  /** The canonical id of the record with this 000 id (deleted ones included), or null. */
+  async idBy000(id000: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM black_list WHERE id_000 = $1::bigint`, [id000]);
+    return rows[0]?.id ?? null;
+  }
+
   findActiveFor(userId: string): Promise<BlacklistEntry | null> {
     return this.entries.findOne({ where: { userId, isDelete: 0 } });
   }

@@ -80,6 +80,16 @@ export class BlacklistService {
     return BlacklistEntryResponse.from(await this.findManageable(actor, id));
   }
 
+  /** The 000 ids of these entries (for the 000 API, which shows integers), deleted ones included. */
+  ids000(ids: string[]): Promise<Map<string, string>> {
+    return this.entries.ids000(ids);
+  }
+
+  /** The canonical id behind a 000 id, or null. */
+  idBy000(id000: string): Promise<string | null> {
+    return this.entries.idBy000(id000);
+  }
+
   /** Removal keeps the history: the entry is marked is_delete 1 with when and by whom. */
   async remove(actor: AuthUser, id: string, meta: RequestMeta): Promise<BlacklistEntryResponse> {
     const entry = await this.findManageable(actor, id);

@@ -41,6 +41,16 @@ export class GroupsService {
     return (await this.withMemberCounts([group], actor))[0];
   }
 
+  /** The 000 ids of these groups (for the 000 API, which shows integers), deleted ones included. */
+  ids000(ids: string[]): Promise<Map<string, string>> {
+    return this.repository.ids000(ids);
+  }
+
+  /** The canonical id behind a 000 id, or null. */
+  idBy000(id000: string): Promise<string | null> {
+    return this.repository.idBy000(id000);
+  }
+
   async create(actor: AuthUser, body: CreateGroupDto): Promise<GroupResponse> {
     const id = await this.mapNameConflict(() =>
       this.repository.insert({

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AuditLogQueryService } from '../audit-log/audit-log-query.service';
-import { AuditLogResponse } from '../audit-log/audit-log.response';
 import { AuditLogFilters, ListAuditLogsQuery } from '../audit-log/dto/list-audit-logs.query';
 import { AuthService } from '../auth/auth.service';
 import { LoginDto } from '../auth/dto/login.dto';
@@ -14,23 +13,20 @@ import { AppException } from '../common/errors/app.exception';
 import { ClientMeta, RequestMeta } from '../common/http/request-meta';
 import { PaginationQuery } from '../common/pagination/pagination';
 import { bilingual } from '../common/pipes/validation-messages';
-import { UuidParamPipe } from '../common/pipes/uuid-param.pipe';
 import { ApiArrayResponse } from '../common/swagger/api-docs.decorators';
 import { LEGACY_000_LIST_MAX_ITEMS } from '../common/swagger/limits';
 import { ListGroupsQuery } from '../groups/dto/group.dto';
-import { GroupResponse } from '../groups/group.response';
 import { GroupsService } from '../groups/groups.service';
 import { CreateOccupationDto, ListOccupationsQuery } from '../occupations/dto/occupation.dto';
-import { OccupationResponse } from '../occupations/occupation.response';
 import { OccupationsService } from '../occupations/occupations.service';
 import type { ProfileDto } from '../users/dto/profile.dto';
 import { ListUsersQuery } from '../users/dto/list-users.query';
-import { UserResponse } from '../users/user.response';
 import { UsersService } from '../users/users.service';
 import { List000Query, Profile000Dto, Register000Dto } from './dto/legacy-000.dto';
-import { BlacklistEntry000, Detail000, Token000 } from './dto/legacy-responses';
+import { AuditLog000, BlacklistEntry000, Detail000, Group000, ID_000, Occupation000, Token000, User000 } from './dto/legacy-responses';
 import { LegacyOperation } from './legacy-operation.decorator';
-import { auditLog000, blacklistEntry000, user000 } from './legacy-shapes';
+import { AUDIT_LOG_000, BLACKLIST_ENTRY_000, GROUP_000, OCCUPATION_000, USER_000 } from './legacy-shapes';
+import { NO_RECORD, SourceId000Pipe, SourceIds } from './source-ids';
 
 /** 000 lists are plain arrays: one page, as large as `limit` (default 1000). */
 function pageOf<T extends PaginationQuery>(query: T, list: List000Query): T {
@@ -42,6 +38,20 @@ const FAILURES = [
   ApiResponse({ status: 401, type: Detail000, description: 'No or bad token' }),
   ApiResponse({ status: 403, type: Detail000, description: 'Role does not allow this' }),
 ];
+
+/** Path ids are 000 ids, turned into canonical UUIDs by these pipes before the handler runs. */
+const UserId = SourceId000Pipe('user');
+const GroupId = SourceId000Pipe('group');
+const OccupationId = SourceId000Pipe('occupation');
+const UserLogId = SourceId000Pipe('user-log');
+
+/** The `{id}` of a 000 path: an integer; anything else is 400, an id no record has 404 (or 403, as for any unknown id). */
+const IdParam = (what: string): MethodDecorator =>
+  ApiParam({
+    name: 'id',
+    schema: { ...ID_000 },
+    description: `The ${what}'s 000 id (an integer); anything else is refused as invalid input (400)`,
+  });
 
 function Failures(): MethodDecorator {
   return (target, key, descriptor) => {
@@ -64,6 +74,7 @@ export class Legacy000Controller {
     private readonly occupations: OccupationsService,
     private readonly auditLog: AuditLogQueryService,
     private readonly blacklist: BlacklistService,
+    private readonly ids: SourceIds,
   ) {}
 
   @Post('users')
@@ -71,7 +82,7 @@ export class Legacy000Controller {
   @Public()
   @RateLimit('register')
   @LegacyOperation('用户注册 (register, nested profile)', 'POST /api/v1/auth/register')
-  @ApiResponse({ status: 200, type: UserResponse, description: 'The new user (its profile also shows `phone`)' })
+  @ApiResponse({ status: 200, type: User000, description: 'The new user (its profile also shows `phone`)' })
   @ApiResponse({ status: 400, type: Detail000, description: 'Bad input, or the username or email is taken' })
   @ApiResponse({ status: 429, type: Detail000, description: 'Too many requests (Retry-After set)' })
   async register(@Body() body: Register000Dto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
@@ -85,25 +96,26 @@ export class Legacy000Controller {
       },
       meta,
     );
-    return user000(user);
+    return this.ids.presentOne000(user, USER_000);
   }
 
-  /** The 000 profile in canonical terms: `phone` is the account's phone number; numeric occupations are codes. */
+  /** The 000 profile in canonical terms: `phone` is the account's phone number; the occupation is named by its 000 id (code). */
   private async profile(input: Profile000Dto): Promise<ProfileDto> {
     const { phone: _phone, occupation, ...profile } = input;
-    if (typeof occupation !== 'number') return { ...profile, occupation };
-    const found = await this.occupations.findByCode(occupation);
-    if (!found) throw AppException.validation([{ field: 'profile.occupation', message: bilingual('the occupation does not exist') }]);
-    return { ...profile, occupation: found.id };
+    if (occupation === undefined || occupation === null) return { ...profile, occupation };
+    const id = await this.ids.canonical000('occupation', occupation, 'profile.occupation');
+    if (id === NO_RECORD)
+      throw AppException.validation([{ field: 'profile.occupation', message: bilingual('the occupation does not exist') }]);
+    return { ...profile, occupation: id };
   }
 
   @Get('users')
   @Authenticated({ role: 'admin' })
   @LegacyOperation('所有用户信息 (all users)', 'GET /api/v1/users')
-  @ApiArrayResponse(UserResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @ApiArrayResponse(User000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
   async listUsers(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
-    return (await this.users.list(actor, pageOf(new ListUsersQuery(), list))).data.map(user000);
+    return this.ids.present000((await this.users.list(actor, pageOf(new ListUsersQuery(), list))).data, USER_000);
   }
 
   @Post('auth')
@@ -117,139 +129,156 @@ export class Legacy000Controller {
   @ApiResponse({ status: 429, type: Detail000, description: 'Too many requests or the account is locked' })
   async login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
     const { user, ...tokens } = await this.auth.login(body, meta);
-    return { token: tokens.access_token, ...tokens, user: user000(user) };
+    return { token: tokens.access_token, ...tokens, user: await this.ids.presentOne000(user, USER_000) };
   }
 
   @Get('users/:id')
   @Authenticated()
   @LegacyOperation('某一个用户的信息 (one user)', 'GET /api/v1/users/:id')
-  @ApiResponse({ status: 200, type: UserResponse })
+  @IdParam('user')
+  @ApiResponse({ status: 200, type: User000 })
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
-  async getUser(@CurrentUser() actor: AuthUser, @Param('id', UuidParamPipe) id: string): Promise<Record<string, unknown>> {
-    return user000(await this.users.getForViewer(actor, id));
+  async getUser(@CurrentUser() actor: AuthUser, @Param('id', UserId) id: string): Promise<Record<string, unknown>> {
+    return this.ids.presentOne000(await this.users.getForViewer(actor, id), USER_000);
   }
 
   @Get('groups')
   @Authenticated()
   @LegacyOperation('所有组别信息 (all groups)', 'GET /api/v1/groups')
-  @ApiArrayResponse(GroupResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @ApiArrayResponse(Group000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
-  async listGroups(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<GroupResponse[]> {
-    return (await this.groups.list(actor, pageOf(new ListGroupsQuery(), list))).data;
+  async listGroups(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
+    return this.ids.present000((await this.groups.list(actor, pageOf(new ListGroupsQuery(), list))).data, GROUP_000);
   }
 
   @Get('groups/:id')
   @Authenticated()
   @LegacyOperation('某一个组的详细信息 (one group)', 'GET /api/v1/groups/:id')
-  @ApiResponse({ status: 200, type: GroupResponse })
+  @IdParam('group')
+  @ApiResponse({ status: 200, type: Group000 })
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
-  getGroup(@CurrentUser() actor: AuthUser, @Param('id', UuidParamPipe) id: string): Promise<GroupResponse> {
-    return this.groups.get(actor, id);
+  async getGroup(@CurrentUser() actor: AuthUser, @Param('id', GroupId) id: string): Promise<Record<string, unknown>> {
+    return this.ids.presentOne000(await this.groups.get(actor, id), GROUP_000);
   }
 
   @Get('groups/:id/users')
   @Authenticated()
   @LegacyOperation('某个组下的所有用户信息 (members of a group)', 'GET /api/v1/groups/:id/users')
-  @ApiArrayResponse(UserResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @IdParam('group')
+  @ApiArrayResponse(User000, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
   async groupMembers(
     @CurrentUser() actor: AuthUser,
-    @Param('id', UuidParamPipe) id: string,
+    @Param('id', GroupId) id: string,
     @Query() list: List000Query,
   ): Promise<Array<Record<string, unknown>>> {
-    return (await this.groups.members(actor, id, pageOf(new PaginationQuery(), list))).data.map(user000);
+    return this.ids.present000((await this.groups.members(actor, id, pageOf(new PaginationQuery(), list))).data, USER_000);
   }
 
   @Get('users/:id/groups')
   @Authenticated()
   @LegacyOperation('某个用户所属的所有组 (groups of a user)', 'GET /api/v1/users/:id/groups')
-  @ApiArrayResponse(GroupResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @IdParam('user')
+  @ApiArrayResponse(Group000, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
   async userGroups(
     @CurrentUser() actor: AuthUser,
-    @Param('id', UuidParamPipe) id: string,
+    @Param('id', UserId) id: string,
     @Query() list: List000Query,
-  ): Promise<GroupResponse[]> {
-    return (await this.groups.groupsOf(actor, id, pageOf(new PaginationQuery(), list))).data;
+  ): Promise<Array<Record<string, unknown>>> {
+    return this.ids.present000((await this.groups.groupsOf(actor, id, pageOf(new PaginationQuery(), list))).data, GROUP_000);
   }
 
   @Get('occupations')
   @Public()
   @LegacyOperation('所有职业 (all occupations)', 'GET /api/v1/occupations')
-  @ApiArrayResponse(OccupationResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @ApiArrayResponse(Occupation000, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 400, type: Detail000 })
-  async listOccupations(@Query() list: List000Query): Promise<OccupationResponse[]> {
-    return (await this.occupations.list(pageOf(new ListOccupationsQuery(), list))).data;
+  async listOccupations(@Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
+    return this.ids.present000((await this.occupations.list(pageOf(new ListOccupationsQuery(), list))).data, OCCUPATION_000);
   }
 
   @Post('occupations')
   @Authenticated({ role: 'admin' })
   @LegacyOperation('创建职业 (create an occupation)', 'POST /api/v1/occupations')
-  @ApiResponse({ status: 201, type: OccupationResponse })
+  @ApiResponse({ status: 201, type: Occupation000 })
   @ApiResponse({ status: 400, type: Detail000, description: 'Bad input, or the name is taken' })
   @Failures()
-  createOccupation(@CurrentUser() actor: AuthUser, @Body() body: CreateOccupationDto): Promise<OccupationResponse> {
-    return this.occupations.create(actor, body.name);
+  async createOccupation(@CurrentUser() actor: AuthUser, @Body() body: CreateOccupationDto): Promise<Record<string, unknown>> {
+    return this.ids.presentOne000(await this.occupations.create(actor, body.name), OCCUPATION_000);
   }
 
   @Get('occupations/:id')
   @Public()
   @LegacyOperation('某个职业 (one occupation)', 'GET /api/v1/occupations/:id')
-  @ApiResponse({ status: 200, type: OccupationResponse })
+  @ApiParam({
+    name: 'id',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647, example: 34 },
+    description: "The occupation's 000 id (its code); anything else is refused as invalid input (400)",
+  })
+  @ApiResponse({ status: 200, type: Occupation000 })
+  @ApiResponse({ status: 400, type: Detail000 })
   @ApiResponse({ status: 404, type: Detail000 })
-  getOccupation(@Param('id', UuidParamPipe) id: string): Promise<OccupationResponse> {
-    return this.occupations.get(id);
+  async getOccupation(@Param('id', OccupationId) id: string): Promise<Record<string, unknown>> {
+    return this.ids.presentOne000(await this.occupations.get(id), OCCUPATION_000);
   }
 
   @Get('occupations/:id/users')
   @Authenticated({ role: 'admin' })
   @LegacyOperation('某个职业下的所有用户 (users of an occupation)', 'GET /api/v1/occupations/:id/users')
-  @ApiArrayResponse(UserResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @ApiParam({
+    name: 'id',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647, example: 34 },
+    description: "The occupation's 000 id (its code); anything else is refused as invalid input (400)",
+  })
+  @ApiArrayResponse(User000, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
   async occupationUsers(
     @CurrentUser() actor: AuthUser,
-    @Param('id', UuidParamPipe) id: string,
+    @Param('id', OccupationId) id: string,
     @Query() list: List000Query,
   ): Promise<Array<Record<string, unknown>>> {
-    return (await this.occupations.usersOf(actor, id, pageOf(new PaginationQuery(), list))).data.map(user000);
+    return this.ids.present000((await this.occupations.usersOf(actor, id, pageOf(new PaginationQuery(), list))).data, USER_000);
   }
 
   @Get('user-logs')
   @Authenticated({ role: 'admin' })
   @LegacyOperation('所有登入登出记录 (all audit records)', 'GET /api/v1/user-logs')
-  @ApiArrayResponse(AuditLogResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @ApiArrayResponse(AuditLog000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
   async listLogs(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
-    return (await this.auditLog.list(actor, pageOf(new ListAuditLogsQuery(), list))).data.map(auditLog000);
+    return this.ids.present000((await this.auditLog.list(actor, pageOf(new ListAuditLogsQuery(), list))).data, AUDIT_LOG_000);
   }
 
   @Get('user-logs/:id')
   @Authenticated({ role: 'admin' })
   @LegacyOperation('某条登入或登出记录 (one audit record)', 'GET /api/v1/user-logs/:id')
-  @ApiResponse({ status: 200, type: AuditLogResponse })
+  @IdParam('record')
+  @ApiResponse({ status: 200, type: AuditLog000 })
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
-  async getLog(@CurrentUser() actor: AuthUser, @Param('id', UuidParamPipe) id: string): Promise<Record<string, unknown>> {
-    return auditLog000(await this.auditLog.get(actor, id));
+  async getLog(@CurrentUser() actor: AuthUser, @Param('id', UserLogId) id: string): Promise<Record<string, unknown>> {
+    return this.ids.presentOne000(await this.auditLog.get(actor, id), AUDIT_LOG_000);
   }
 
   @Get('users/:id/user-logs')
   @Authenticated()
   @LegacyOperation('某个用户的所有登入登出记录 (audit records of a user)', 'GET /api/v1/users/:id/user-logs')
-  @ApiArrayResponse(AuditLogResponse, LEGACY_000_LIST_MAX_ITEMS)
+  @IdParam('user')
+  @ApiArrayResponse(AuditLog000, LEGACY_000_LIST_MAX_ITEMS)
   @ApiResponse({ status: 404, type: Detail000 })
   @Failures()
   async userLogs(
     @CurrentUser() actor: AuthUser,
-    @Param('id', UuidParamPipe) id: string,
+    @Param('id', UserId) id: string,
     @Query() list: List000Query,
   ): Promise<Array<Record<string, unknown>>> {
-    return (await this.auditLog.listForUser(actor, id, pageOf(new AuditLogFilters(), list))).data.map(auditLog000);
+    return this.ids.present000((await this.auditLog.listForUser(actor, id, pageOf(new AuditLogFilters(), list))).data, AUDIT_LOG_000);
   }
 
   @Get('black-list')
@@ -258,6 +287,6 @@ export class Legacy000Controller {
   @ApiArrayResponse(BlacklistEntry000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
   async blacklistEntries(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
-    return (await this.blacklist.list(actor, pageOf(new ListBlacklistQuery(), list))).data.map(blacklistEntry000);
+    return this.ids.present000((await this.blacklist.list(actor, pageOf(new ListBlacklistQuery(), list))).data, BLACKLIST_ENTRY_000);
   }
 }

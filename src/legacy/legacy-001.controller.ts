@@ -1,19 +1,27 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AuthService } from '../auth/auth.service';
 import { RateLimit } from '../auth/rate-limit.guard';
 import { AuthUser, Authenticated, CurrentUser, Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
 import { ClientMeta, RequestMeta } from '../common/http/request-meta';
-import { UuidParamPipe } from '../common/pipes/uuid-param.pipe';
 import { ListUsersQuery } from '../users/dto/list-users.query';
 import { UsersService } from '../users/users.service';
 import { Login001Dto, QueryAll001Dto, Register001Dto } from './dto/legacy-001.dto';
-import { Error001, LoggedIn001, Query001, QueryAll001, Registered001, Removed001 } from './dto/legacy-responses';
+import { Error001, ID_001, LoggedIn001, Query001, QueryAll001, Registered001, Removed001 } from './dto/legacy-responses';
 import { LegacyOperation } from './legacy-operation.decorator';
 import { user001, userListItem001 } from './legacy-shapes';
+import { SourceId001Pipe, SourceIds } from './source-ids';
 
 const flag = (value: unknown): boolean => value === 1 || value === true;
+
+/** The `{user_id}` of a 001 path: the user's 001 id, turned into the canonical UUID by SourceId001Pipe. */
+const UserIdParam = (): MethodDecorator =>
+  ApiParam({
+    name: 'user_id',
+    schema: { type: 'string', ...ID_001 },
+    description: "The user's 001 id (24 hex digits); anything else is refused as invalid input (400)",
+  });
 
 /**
  * The 001 system's API: `{ "result": ... }` bodies, 400 and 403 for failures as its document gives
@@ -26,6 +34,7 @@ export class Legacy001Controller {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    private readonly ids: SourceIds,
   ) {}
 
   @Post('register')
@@ -49,7 +58,8 @@ export class Legacy001Controller {
       },
       meta,
     );
-    return { result: 'Registered successfully', id: user.id };
+    const ids001 = await this.ids.shown001([user.id]);
+    return { result: 'Registered successfully', id: ids001.get(user.id) as string };
   }
 
   @Post('login')
@@ -84,37 +94,42 @@ export class Legacy001Controller {
   async queryAll(@CurrentUser() actor: AuthUser, @Body() body: QueryAll001Dto): Promise<QueryAll001> {
     const query = Object.assign(new ListUsersQuery(), { page: body.page ?? 1, limit: body.limit ?? 10, role: 'user' });
     const page = await this.users.list(actor, query);
+    const ids001 = await this.ids.shown001(page.data.map((user) => user.id));
     return {
       result: 'Query all users successfully',
       total: page.count,
       limit: page.limit,
       page: page.page,
-      users: page.data.map(userListItem001),
+      users: page.data.map((user) => userListItem001(user, ids001)),
     };
   }
 
   @Get('query/:user_id')
   @Authenticated()
   @LegacyOperation('单人查询 (one user)', 'GET /api/v1/users/:id')
+  @UserIdParam()
   @ApiResponse({ status: 200, type: Query001, description: 'query successfully' })
   @ApiResponse({ status: 400, type: Error001, description: 'Bad or unknown id' })
   @ApiResponse({ status: 403, type: Error001, description: 'No or bad token, or another user without admin+' })
-  async query(@CurrentUser() actor: AuthUser, @Param('user_id', UuidParamPipe) id: string): Promise<Query001> {
-    return { result: 'query successfully', user: user001(await this.users.getForViewer(actor, id)) };
+  async query(@CurrentUser() actor: AuthUser, @Param('user_id', SourceId001Pipe) id: string): Promise<Query001> {
+    const user = await this.users.getForViewer(actor, id);
+    return { result: 'query successfully', user: user001(user, await this.ids.shown001([user.id])) };
   }
 
   @Get('delete/:user_id')
   @Authenticated()
   @LegacyOperation('删除 (soft delete, by GET as the source had it)', 'DELETE /api/v1/users/:id')
+  @UserIdParam()
   @ApiResponse({ status: 200, type: Removed001, description: 'remove successfully' })
   @ApiResponse({ status: 400, type: Error001, description: 'Bad or unknown id' })
   @ApiResponse({ status: 403, type: Error001, description: 'No or bad token, or not allowed (superadmin by default, never oneself)' })
   async remove(
     @CurrentUser() actor: AuthUser,
-    @Param('user_id', UuidParamPipe) id: string,
+    @Param('user_id', SourceId001Pipe) id: string,
+    @Param('user_id') id001: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<Removed001> {
     await this.users.softDelete(actor, id, meta);
-    return { result: 'remove successfully', user_id: id };
+    return { result: 'remove successfully', user_id: id001.toLowerCase() };
   }
 }

@@ -37,6 +37,16 @@ export class OccupationsRepository {
     return this.occupations().findOne({ where: { code } });
   }
 
+  /** The codes (the 000 API's ids) of these occupations. */
+  async codes(ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; code: number }> = await this.dataSource.query(
+      `SELECT id, code FROM occupations WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.code]));
+  }
+
   /** Inserts one and answers its id. */
   async insert(name: string, tx?: Tx): Promise<string> {
     const inserted = await this.occupations(tx).insert({ name });

@@ -36,6 +36,11 @@ export class OccupationsService {
     return this.repository.findByCode(code);
   }
 
+  /** The codes (the 000 API's ids) of these occupations. */
+  codes(ids: string[]): Promise<Map<string, number>> {
+    return this.repository.codes(ids);
+  }
+
   async create(_actor: AuthUser, name: string): Promise<OccupationResponse> {
     return this.get(await this.mapNameConflict(() => this.repository.insert(name)));
   }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Role } from '../config/app-config';
 import type { AuthUser } from '../common/decorators/auth.decorators';
 import { ROLES } from '../common/policies/roles';
+import { SAFE_INTEGER_MAX } from '../common/swagger/limits';
 import { LANGUAGES } from './dto/profile.dto';
 import type { User } from './user.entity';
 
@@ -76,6 +77,49 @@ export class ProfileResponse {
   language_preference?: string | null;
 }
 
+/**
+ * The ids a user had in the system it was imported from, keyed by that source. Each source API keeps
+ * addressing every user (imported or not) by its own kind of id; this map is for teams that must match
+ * the canonical UUID with records in their other systems.
+ */
+export class SourceIdsResponse {
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int64',
+    minimum: 1,
+    maximum: SAFE_INTEGER_MAX,
+    example: 17,
+    description: "The user's id in the 000 system (its Django user id; the 000 API's `/api/users/17/`)",
+  })
+  '000'?: number;
+
+  @ApiPropertyOptional({
+    minLength: 24,
+    maxLength: 24,
+    pattern: '^[0-9a-f]{24}$',
+    example: '5f1d7c2e9b1e8a0012345678',
+    description: "The user's id in the 001 system (its MongoDB ObjectId; the 001 API's `user_id`)",
+  })
+  '001'?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "The user's id in the 003 system (kept as the canonical id on import)" })
+  '003'?: string;
+}
+
+/** `{ [source]: id }` for a user imported from a source system, `{}` for one created here. */
+export function sourceIdsOf(user: Pick<User, 'id' | 'id000' | 'id001' | 'source'>): SourceIdsResponse {
+  switch (user.source) {
+    case '000':
+      return { '000': Number(user.id000) };
+    case '001':
+      return { '001': user.id001 };
+    case '003':
+      return { '003': user.id };
+    default:
+      return {};
+  }
+}
+
 /** A user as the API shows it. Built field by field, so a new column never leaks by accident. */
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
@@ -83,6 +127,17 @@ export class UserResponse {
 
   @ApiProperty({ maxLength: 22, pattern: '^[A-Za-z0-9]{6,22}$', example: 'alice2024' })
   username!: string;
+
+  @ApiProperty({
+    type: () => SourceIdsResponse,
+    example: { '000': 17 },
+    description:
+      'The id this user had in the system it was imported from, keyed by source: `{ "000": 17 }` (an integer) from 000, ' +
+      '`{ "001": "5f1d7c2e9b1e8a0012345678" }` from 001, `{ "003": "<uuid>" }` from 003, `{}` for a user created here. ' +
+      'Teams map their other systems to the canonical `id` with it. The source APIs address every user, imported or not, ' +
+      'by their own kind of id (000: integers, 001: ObjectIds, 003: this UUID).',
+  })
+  source_ids!: SourceIdsResponse;
 
   @ApiPropertyOptional({ format: 'email', maxLength: 254, example: 'alice@example.com' })
   email?: string;
@@ -125,6 +180,7 @@ export class UserResponse {
     const response = new UserResponse();
     response.id = user.id;
     response.username = user.username;
+    response.source_ids = sourceIdsOf(user);
     if (visibility === 'public') {
       response.profile = { name: user.name, name_pinyin: user.namePinyin, avatar_url: user.avatarUrl };
       return response;

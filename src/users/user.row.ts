@@ -3,7 +3,7 @@ import type { Role } from '../config/app-config';
 import { User, UserState } from './user.entity';
 
 /** Every column a user response needs, with the occupation, for plain queries (no password hash, no search text). */
-export const USER_SELECT = `SELECT u.id, u.username, u.email, u.phone_number, u.role, u.state, u.name, u.name_pinyin, u.first_name,
+export const USER_SELECT = `SELECT u.id, u.id_000, u.id_001, u.source, u.username, u.email, u.phone_number, u.role, u.state, u.name, u.name_pinyin, u.first_name,
        u.last_name, u.gender, u.age, u.birthday::text AS birthday, u.occupation_id, u.identify_id, u.address, u.avatar_url,
        u.language_preference, u.invitation_id, u.created_at, u.updated_at, u.last_login_at, u.deleted_at,
        o.name AS occupation_name, o.code AS occupation_code, o.created_at AS occupation_created_at, o.updated_at AS occupation_updated_at
@@ -11,6 +11,10 @@ export const USER_SELECT = `SELECT u.id, u.username, u.email, u.phone_number, u.
 
 export interface UserRow {
   id: string;
+  /** bigint, as pg gives it: a string. */
+  id_000: string;
+  id_001: string;
+  source: string | null;
   username: string;
   email: string;
   phone_number: string | null;
@@ -43,6 +47,9 @@ export interface UserRow {
 export function userFromRow(row: UserRow): User {
   const user = new User();
   user.id = row.id;
+  user.id000 = row.id_000;
+  user.id001 = row.id_001;
+  user.source = row.source;
   user.username = row.username;
   user.email = row.email;
   user.phoneNumber = row.phone_number;

@@ -67,6 +67,38 @@ export class UsersRepository {
     return rows.length === 0 ? null : userFromRow(rows[0]);
   }
 
+  /** The 000 ids (the 000 API's integers, as pg's bigint strings) of these users, deleted ones included. */
+  async ids000(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; id_000: string }> = await this.dataSource.query(
+      `SELECT id, id_000 FROM users WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.id_000]));
+  }
+
+  /** The canonical id of the record with this 000 id (deleted ones included), or null. */
+  async idBy000(id000: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM users WHERE id_000 = $1::bigint`, [id000]);
+    return rows[0]?.id ?? null;
+  }
+
+  /** The 001 ids (24-hex ObjectIds) of these users, deleted ones included. */
+  async ids001(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; id_001: string }> = await this.dataSource.query(
+      `SELECT id, id_001 FROM users WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.id_001]));
+  }
+
+  /** The canonical id of the user with this 001 id (lower-case hex; deleted users included), or null. */
+  async idBy001(id001: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM users WHERE id_001 = $1`, [id001]);
+    return rows[0]?.id ?? null;
+  }
+
   /** The rows of one page (without counts). */
   async page(spec: UserPageSpec): Promise<User[]> {
     const { query } = spec;

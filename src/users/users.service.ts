@@ -81,6 +81,26 @@ export class UsersService {
     return this.users.findById(id, options);
   }
 
+  /** The 000 ids of these users (for the 000 API, which shows integers), deleted ones included. */
+  ids000(ids: string[]): Promise<Map<string, string>> {
+    return this.users.ids000(ids);
+  }
+
+  /** The canonical id behind a 000 id, or null. */
+  idBy000(id000: string): Promise<string | null> {
+    return this.users.idBy000(id000);
+  }
+
+  /** The 001 ids (ObjectIds) of these users, deleted ones included. */
+  ids001(ids: string[]): Promise<Map<string, string>> {
+    return this.users.ids001(ids);
+  }
+
+  /** The canonical id behind a 001 id (lower-case hex), or null. */
+  idBy001(id001: string): Promise<string | null> {
+    return this.users.idBy001(id001);
+  }
+
   /**
    * The user `id` when the actor may read them (`user.read`). A missing user is 404 only to those
    * who may read others; anyone else gets 403 whether or not the id exists, so ids cannot be probed.

@@ -1,9 +1,12 @@
 import { User } from '../../src/users/user.entity';
-import { UserResponse, visibilityFor } from '../../src/users/user.response';
+import { sourceIdsOf, UserResponse, visibilityFor } from '../../src/users/user.response';
 
 function user(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
     id: 'u1',
+    id000: '42',
+    id001: '5f1d7c2e9b1e8a0012345678',
+    source: null,
     username: 'alice2024',
     email: 'alice@example.com',
     phoneNumber: '+861234567',
@@ -69,6 +72,7 @@ describe('UserResponse.from (the viewer decides the fields)', () => {
         'phone_number',
         'profile',
         'role',
+        'source_ids',
         'state',
         'updated_at',
         'username',
@@ -99,8 +103,30 @@ describe('UserResponse.from (the viewer decides the fields)', () => {
     expect(response.email).toBe('alice@example.com');
   });
 
-  it('gives a fellow member the public card only: id, username, name and avatar', () => {
+  it('gives a fellow member the public card only: id, username, source ids, name and avatar', () => {
     const response = UserResponse.from(user(), MEMBER);
-    expect(response).toEqual({ id: 'u1', username: 'alice2024', profile: { name: '张三', name_pinyin: 'zhang san', avatar_url: null } });
+    expect({ ...response }).toEqual({
+      id: 'u1',
+      username: 'alice2024',
+      source_ids: {},
+      profile: { name: '张三', name_pinyin: 'zhang san', avatar_url: null },
+    });
+  });
+});
+
+describe('source_ids (the ids a user had in the system it was imported from)', () => {
+  it.each([
+    [null, {}],
+    ['000', { '000': 42 }],
+    ['001', { '001': '5f1d7c2e9b1e8a0012345678' }],
+    ['003', { '003': 'u1' }],
+  ])('a user from %s shows %o, as a JSON number for 000', (source, expected) => {
+    expect(sourceIdsOf(user({ source }))).toEqual(expected);
+    expect(JSON.parse(JSON.stringify(UserResponse.from(user({ source }), SELF))).source_ids).toEqual(expected);
+  });
+
+  it('is shown to every viewer who may see the user, the public card included (it is not a time field)', () => {
+    for (const viewer of [SELF, ADMIN, MEMBER, null])
+      expect(UserResponse.from(user({ source: '000' }), viewer).source_ids).toEqual({ '000': 42 });
   });
 });

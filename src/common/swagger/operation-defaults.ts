@@ -102,10 +102,18 @@ function errorResponse(family: Family, codes: ErrorCode[]): ResponseObject {
   };
 }
 
-/** Path ids are UUIDs (API.md); UuidParamPipe, on every path parameter, answers anything else with 40001. */
+/**
+ * Path ids are UUIDs (API.md); UuidParamPipe, on every path parameter, answers anything else with 40001.
+ * A parameter that documents its own format or pattern (the source APIs' own ids) keeps it.
+ */
 function describePathIds(operation: OperationObject): void {
   for (const parameter of operation.parameters ?? []) {
-    if ('$ref' in parameter || parameter.in !== 'path' || (parameter.schema && 'format' in parameter.schema)) continue;
+    if (
+      '$ref' in parameter ||
+      parameter.in !== 'path' ||
+      (parameter.schema && ('format' in parameter.schema || 'pattern' in parameter.schema))
+    )
+      continue;
     parameter.schema = { type: 'string', format: 'uuid', maxLength: 36 };
     parameter.description ??= 'A UUID; anything else is refused as invalid input (400)';
   }

@@ -1,41 +1,28 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsString, Matches, Max, Min, registerDecorator, ValidateNested } from 'class-validator';
+import { IsInt, IsObject, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_PAGE } from '../../common/pagination/pagination';
 import { INT32_MAX, LEGACY_000_LIST_MAX_ITEMS } from '../../common/swagger/limits';
-import { isUuid } from '../../common/pipes/uuid-param.pipe';
 import { Nullable, Omittable, ToInteger } from '../../common/validation/validators';
 import { EmailField, PasswordField, UsernameField } from '../../users/dto/account-fields';
 import { ProfileDto } from '../../users/dto/profile.dto';
 
-/** An occupation as 000 clients name it: its number (the 000 system's ids) or its UUID. */
-function IsOccupationRef(): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) =>
-    registerDecorator({
-      name: 'isOccupationRef',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) =>
-          (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 2147483647) || isUuid(value),
-        defaultMessage: () => 'occupation must be an occupation number or UUID',
-      },
-    });
-}
-
 /** 000's nested profile: the canonical profile fields, `phone` for the phone number, numeric occupation ids. */
 export class Profile000Dto extends OmitType(ProfileDto, ['occupation'] as const) {
   @ApiPropertyOptional({
-    // `null` matches the first alternative only, so oneOf holds for it too.
-    oneOf: [
-      { type: 'integer', format: 'int32', minimum: 1, maximum: INT32_MAX, nullable: true, example: 34 },
-      { type: 'string', format: 'uuid', maxLength: 36 },
-    ],
-    description: 'Its number (as in the 000 system) or its UUID; null clears it',
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: INT32_MAX,
+    nullable: true,
+    example: 34,
+    description: 'The occupation by its 000 id (its code, as GET /api/occupations/ shows it); null clears it',
   })
   @Nullable()
-  @IsOccupationRef()
-  occupation?: number | string | null;
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
+  occupation?: number | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 21, pattern: '^\\+?\\d{6,20}$', example: '18888888888', nullable: true })
   @Nullable()

@@ -1,4 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { AuditLogResponse } from '../../audit-log/audit-log.response';
+import { GroupResponse } from '../../groups/group.response';
 import { MAX_LIMIT, MAX_PAGE } from '../../common/pagination/pagination';
 import { ROLES } from '../../common/policies/roles';
 import {
@@ -8,8 +10,9 @@ import {
   QUOTED_DETAIL_MAX_LENGTH,
   REFRESH_TOKEN_LENGTH,
   REFRESH_TOKEN_PATTERN,
+  SAFE_INTEGER_MAX,
 } from '../../common/swagger/limits';
-import { UserResponse } from '../../users/user.response';
+import { ProfileResponse, UserResponse } from '../../users/user.response';
 
 /** Response shapes of the source documents, for Swagger. Lengths are the columns' (users.username 22, ...). */
 
@@ -22,6 +25,11 @@ const REFRESH_EXPIRES_IN = { type: 'integer', format: 'int32', minimum: 60, maxi
 const COUNT = { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const PAGE = { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, example: 1 } as const;
 const LIMIT = { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LIMIT } as const;
+
+/** A 000 id: the record's id in the 000 system (imported) or the next one of its sequence (created here). */
+export const ID_000 = { type: 'integer', format: 'int64', minimum: 1, maximum: SAFE_INTEGER_MAX, example: 17 } as const;
+/** A 001 id: a MongoDB-style ObjectId, 24 lower-case hex digits. */
+export const ID_001 = { minLength: 24, maxLength: 24, pattern: '^[0-9a-f]{24}$', example: '5f1d7c2e9b1e8a0012345678' } as const;
 
 export class Registered003 {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -72,7 +80,7 @@ export class Error001 {
 }
 
 export class Registered001 extends Result001 {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ ...ID_001, description: "The new user's 001 id" }) id!: string;
 }
 
 export class LoggedIn001 extends Result001 {
@@ -83,7 +91,7 @@ export class LoggedIn001 extends Result001 {
 }
 
 export class UserItem001 {
-  @ApiProperty({ format: 'uuid' }) user_id!: string;
+  @ApiProperty({ ...ID_001 }) user_id!: string;
   @ApiProperty({ ...USERNAME }) user_name!: string;
   @ApiProperty({ nullable: true, type: String, ...PHONE }) tel!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'email', maxLength: 254 }) email!: string | null;
@@ -97,7 +105,7 @@ export class QueryAll001 extends Result001 {
 }
 
 export class User001 {
-  @ApiProperty({ format: 'uuid' }) user_id!: string;
+  @ApiProperty({ ...ID_001 }) user_id!: string;
   @ApiProperty({ ...USERNAME }) user_name!: string;
   @ApiProperty({ nullable: true, type: String, ...PHONE }) user_phone!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'email', maxLength: 254 }) user_email!: string | null;
@@ -108,7 +116,7 @@ export class Query001 extends Result001 {
 }
 
 export class Removed001 extends Result001 {
-  @ApiProperty({ format: 'uuid' }) user_id!: string;
+  @ApiProperty({ ...ID_001 }) user_id!: string;
 }
 
 export class Detail000 {
@@ -119,6 +127,54 @@ export class Detail000 {
   detail!: string;
 }
 
+export class BlacklistEntry000 {
+  @ApiProperty({ ...ID_000 }) id!: number;
+  @ApiProperty({ ...ID_000, description: "The blacklisted user's 000 id" }) patient!: number;
+  @ApiProperty({ format: 'date-time' }) join_time!: string;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 1, enum: [0, 1] }) is_delete!: number;
+  @ApiProperty({ maxLength: 500 }) reason!: string;
+  @ApiProperty({ ...ID_000, nullable: true, description: 'Who blacklisted the user (000 id)' }) operator!: number | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) removed_at!: string | null;
+  @ApiProperty({ ...ID_000, nullable: true }) removed_by!: number | null;
+}
+
+/** An occupation on the 000 API: its 000 id is its code. */
+export class Occupation000 {
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 2147483647,
+    example: 34,
+    description: 'The occupation code (its 000 id)',
+  })
+  id!: number;
+  @ApiProperty({ maxLength: 100, example: 'Software Developer' }) name!: string;
+}
+
+export class Profile000 extends OmitType(ProfileResponse, ['occupation'] as const) {
+  @ApiPropertyOptional({ nullable: true, type: () => Occupation000 }) occupation?: Occupation000 | null;
+  @ApiPropertyOptional({ nullable: true, type: String, ...PHONE, description: 'The phone number (the 000 name of phone_number)' })
+  phone?: string | null;
+}
+
+/** A user on the 000 API: the canonical user with its 000 id (no source_ids: the 000 API shows its own ids only). */
+export class User000 extends OmitType(UserResponse, ['id', 'profile', 'source_ids'] as const) {
+  @ApiProperty({ ...ID_000, description: "The user's 000 id: `/api/users/{id}/`" }) id!: number;
+  @ApiProperty({ type: () => Profile000 }) profile!: Partial<Profile000>;
+}
+
+export class Group000 extends OmitType(GroupResponse, ['id'] as const) {
+  @ApiProperty({ ...ID_000, description: "The group's 000 id: `/api/groups/{id}/`" }) id!: number;
+}
+
+export class AuditLog000 extends OmitType(AuditLogResponse, ['id', 'user', 'operator'] as const) {
+  @ApiProperty({ ...ID_000, description: "The record's 000 id: `/api/user-logs/{id}/`" }) id!: number;
+  @ApiProperty({ ...ID_000, nullable: true, description: 'The user the record is about (000 id)' }) user!: number | null;
+  @ApiProperty({ ...ID_000, nullable: true, description: 'Who acted (000 id; the user themself for login and logout)' })
+  operator!: number | null;
+}
+
 export class Token000 {
   @ApiProperty({ ...ACCESS_TOKEN, description: 'The access token (send it as `Authorization: Bearer <token>`; `Token <token>` works too)' })
   token!: string;
@@ -127,16 +183,5 @@ export class Token000 {
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' }) token_type!: string;
   @ApiProperty({ ...EXPIRES_IN }) expires_in!: number;
   @ApiProperty({ ...REFRESH_EXPIRES_IN }) refresh_expires_in!: number;
-  @ApiProperty({ type: () => UserResponse, description: 'The signed-in user (its profile also shows `phone`)' }) user!: UserResponse;
-}
-
-export class BlacklistEntry000 {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid', description: 'The blacklisted user' }) patient!: string;
-  @ApiProperty({ format: 'date-time' }) join_time!: string;
-  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 1, enum: [0, 1] }) is_delete!: number;
-  @ApiProperty({ maxLength: 500 }) reason!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Who blacklisted the user' }) operator!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) removed_at!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) removed_by!: string | null;
+  @ApiProperty({ type: () => User000, description: 'The signed-in user (its profile also shows `phone`)' }) user!: User000;
 }
