@@ -27,7 +27,8 @@ export type Kind000 = 'user' | 'group' | 'occupation' | 'user-log' | 'blacklist'
 export const NO_RECORD = '00000000-0000-0000-0000-000000000000';
 
 const BIGINT_MAX = 9223372036854775807n;
-const DIGITS = /^\d{1,19}$/;
+/** Digits (an integer, however large: one beyond bigint names no record); longer input is not an id. */
+const DIGITS = /^\d{1,40}$/;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 /** A 000 id as pg's bigint text ('17'), or null when it is digits beyond bigint (no record has it); throws 40001 on anything else. */
