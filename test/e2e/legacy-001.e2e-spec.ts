@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createUserWithRole, newAccount, registerUser, signInRoles, TestUser } from '../support/factories';
 import { expectEnvelope } from '../support/http';
 import { RunningService, startService } from '../support/service';
+import { id001Of, markImported } from '../support/source-ids';
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 const INVITATION = 'static-001-invitation';
 
@@ -17,6 +20,9 @@ describe('Source API 001', () => {
     ({ superadmin, admin, user } = await signInRoles(service.http));
   });
   afterAll(() => service?.dispose());
+
+  /** A user's 001 id, from the database. */
+  const oid = (id: string): Promise<string> => id001Of(service.databaseUrl, id);
 
   const register001 = (overrides: Record<string, unknown> = {}) => {
     const account = newAccount();
@@ -39,9 +45,14 @@ describe('Source API 001', () => {
       const { body } = register001();
       const response = await service.http.post('/api/register/', body);
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ result: 'Registered successfully', id: expect.any(String) });
-      const stored = await service.http.get(`/api/v1/users/${response.body.id}`, { token: superadmin.token });
-      expect(stored.body.data).toEqual(expect.objectContaining({ username: body.username, phone_number: '13512345678', role: 'user' }));
+      expect(response.body).toEqual({ result: 'Registered successfully', id: expect.stringMatching(OBJECT_ID) });
+      const stored = await service.http.get(`/api/query/${response.body.id}`, { token: superadmin.token });
+      expect(stored.body.user).toEqual(
+        expect.objectContaining({ user_id: response.body.id, user_name: body.username, user_phone: '13512345678' }),
+      );
+      const canonical = await service.http.get(`/api/v1/users?username=${body.username}`, { token: superadmin.token });
+      expect(canonical.body.data.data[0]).toEqual(expect.objectContaining({ role: 'user', source_ids: {} }));
+      expect(await oid(canonical.body.data.data[0].id)).toBe(response.body.id);
     });
 
     it('answers 403 for an email already registered', async () => {
@@ -57,10 +68,11 @@ describe('Source API 001', () => {
     });
 
     it('makes an admin with is_admin 1 and the right invitation, 400 "invitation code wrong" otherwise', async () => {
-      const ok = await service.http.post('/api/register/', register001({ is_admin: 1, invitation: INVITATION }).body);
+      const { body: adminBody } = register001({ is_admin: 1, invitation: INVITATION });
+      const ok = await service.http.post('/api/register/', adminBody);
       expect(ok.status).toBe(200);
-      const stored = await service.http.get(`/api/v1/users/${ok.body.id}`, { token: superadmin.token });
-      expect(stored.body.data.role).toBe('admin');
+      const stored = await service.http.get(`/api/v1/users?username=${adminBody.username}`, { token: superadmin.token });
+      expect(stored.body.data.data[0].role).toBe('admin');
       const wrong = await service.http.post('/api/register/', register001({ is_admin: 1, invitation: 'nope-nope-nope' }).body);
       expect(wrong.status).toBe(400);
       expect(wrong.body).toEqual(expect.objectContaining({ result: 'invitation code wrong' }));
@@ -135,7 +147,9 @@ describe('Source API 001', () => {
       expect(Object.keys(response.body.users[0]).sort()).toEqual(['email', 'tel', 'user_id', 'user_name']);
       const everyone = await service.http.post('/api/queryall/', { limit: 100, page: 1 }, { token: superadmin.token });
       const ids = everyone.body.users.map((u: { user_id: string }) => u.user_id);
-      expect(ids).not.toContain(admin.id);
+      for (const id of ids) expect(id).toMatch(OBJECT_ID);
+      expect(ids).toContain(await oid(user.id));
+      expect(ids).not.toContain(await oid(admin.id));
       expect(everyone.body.total).toBe(everyone.body.users.length);
     });
 
@@ -156,39 +170,67 @@ describe('Source API 001', () => {
   describe('单人查询 GET /api/query/<user_id>', () => {
     it('answers { result: "query successfully", user: { user_id, user_name, user_phone, user_email } }', async () => {
       const target = await registerUser(service.http, { phone_number: '13700000000' });
+      const id = await oid(target.id);
       for (const token of [target.token, admin.token]) {
-        const response = await service.http.get(`/api/query/${target.id}`, { token });
+        const response = await service.http.get(`/api/query/${id}`, { token });
         expect(response.status).toBe(200);
         expect(response.body).toEqual({
           result: 'query successfully',
-          user: { user_id: target.id, user_name: target.username, user_phone: '13700000000', user_email: target.email },
+          user: { user_id: id, user_name: target.username, user_phone: '13700000000', user_email: target.email },
         });
       }
+      // ObjectIds are hex: either case names the same user.
+      expect((await service.http.get(`/api/query/${id.toUpperCase()}`, { token: admin.token })).body.user.user_id).toBe(id);
+    });
+
+    it('answers an imported user under the ObjectId it had in 001, and the canonical view shows it in source_ids', async () => {
+      const target = await registerUser(service.http);
+      const oldId = `5f1d7c2e${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      await markImported(service.databaseUrl, target.id, '001', { id001: oldId });
+      const response = await service.http.get(`/api/query/${oldId}`, { token: admin.token });
+      expect(response.status).toBe(200);
+      expect(response.body.user).toEqual(expect.objectContaining({ user_id: oldId, user_name: target.username }));
+      const canonical = await service.http.get(`/api/v1/users/${target.id}`, { token: superadmin.token });
+      expect(canonical.body.data.source_ids).toEqual({ '001': oldId });
     });
 
     it("answers 403 for another user's record or no token, 400 for an unknown or malformed id", async () => {
-      expect((await service.http.get(`/api/query/${admin.id}`, { token: user.token })).status).toBe(403);
-      expect((await service.http.get(`/api/query/${user.id}`)).status).toBe(403);
-      expect((await service.http.get(`/api/query/${randomUUID()}`, { token: admin.token })).status).toBe(400);
-      expect((await service.http.get('/api/query/123', { token: admin.token })).status).toBe(400);
+      expect((await service.http.get(`/api/query/${await oid(admin.id)}`, { token: user.token })).status).toBe(403);
+      expect((await service.http.get(`/api/query/${await oid(user.id)}`)).status).toBe(403);
+      const unknown = await service.http.get('/api/query/000000000000000000000000', { token: admin.token });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body).toEqual({ result: 'Not found', error: expect.any(String) });
+      for (const bad of [user.id, randomUUID(), '123', `${'a'.repeat(23)}g`]) {
+        const response = await service.http.get(`/api/query/${bad}`, { token: admin.token });
+        expect(response.status).toBe(400);
+        expect(response.body).toEqual({ result: 'Wrong form struct', error: expect.stringContaining('user_id') });
+      }
     });
   });
 
   describe('删除 GET /api/delete/<user_id>', () => {
     it('soft-deletes for a superadmin: { result: "remove successfully", user_id }', async () => {
       const target = await registerUser(service.http);
-      const response = await service.http.get(`/api/delete/${target.id}`, { token: superadmin.token });
+      const id = await oid(target.id);
+      const response = await service.http.get(`/api/delete/${id}`, { token: superadmin.token });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ result: 'remove successfully', user_id: target.id });
+      expect(response.body).toEqual({ result: 'remove successfully', user_id: id });
       expect((await service.http.post('/api/login/', { email: target.email, password: target.password })).status).toBe(400);
     });
 
     it('answers 403 to admins, users and callers without a token, 400 for an unknown id', async () => {
       const target = await createUserWithRole(service.http, 'user', superadmin.token);
-      expect((await service.http.get(`/api/delete/${target.id}`, { token: admin.token })).status).toBe(403);
-      expect((await service.http.get(`/api/delete/${target.id}`, { token: user.token })).status).toBe(403);
-      expect((await service.http.get(`/api/delete/${target.id}`)).status).toBe(403);
-      expect((await service.http.get(`/api/delete/${randomUUID()}`, { token: superadmin.token })).status).toBe(400);
+      const id = await oid(target.id);
+      expect((await service.http.get(`/api/delete/${id}`, { token: admin.token })).status).toBe(403);
+      expect((await service.http.get(`/api/delete/${id}`, { token: user.token })).status).toBe(403);
+      expect((await service.http.get(`/api/delete/${id}`)).status).toBe(403);
+      const unknown = await service.http.get('/api/delete/000000000000000000000000', { token: superadmin.token });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.result).toBe('Not found');
+      const uuid = await service.http.get(`/api/delete/${target.id}`, { token: superadmin.token });
+      expect(uuid.status).toBe(400);
+      expect(uuid.body.result).toBe('Wrong form struct');
+      expect((await service.http.get(`/api/query/${id}`, { token: superadmin.token })).status).toBe(200);
     });
   });
 });

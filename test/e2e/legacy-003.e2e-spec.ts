@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newAccount, registerUser, signInRoles, TestUser } from '../support/factories';
 import { expectEnvelope } from '../support/http';
 import { RunningService, startService } from '../support/service';
+import { id000Of, markImported } from '../support/source-ids';
 
 const TIME_FIELDS = ['created_at', 'updated_at', 'last_login_at', 'deleted_at'];
 
@@ -96,6 +97,22 @@ describe('Source API 003', () => {
       expectEnvelope(await service.http.get(`/api/v1/user/info/${admin.id}`, { token: user.token }), 403, 40301);
       expectEnvelope(await service.http.get(`/api/v1/user/info/${user.id}`), 401, 40101);
       expectEnvelope(await service.http.get(`/api/v1/user/info/${randomUUID()}`, { token: admin.token }), 404, 40401);
+    });
+
+    it('keeps the canonical UUIDs: an integer (a 000 id) is 40001, an imported user shows its UUID and no other source id', async () => {
+      const target = await registerUser(service.http);
+      await markImported(service.databaseUrl, target.id, '000', { id000: 800000 + Math.floor(Math.random() * 90000) });
+      const response = await service.http.get(`/api/v1/user/info/${target.id}`, { token: superadmin.token });
+      expectEnvelope(response, 200);
+      expect(response.body.data.id).toBe(target.id);
+      expect(response.body.data).not.toHaveProperty('source_ids');
+      const id000 = await id000Of(service.databaseUrl, 'users', target.id);
+      expectEnvelope(await service.http.get(`/api/v1/user/info/${id000}`, { token: superadmin.token }), 400, 40001);
+      const list = await service.http.get(`/api/v1/user/list?username=${target.username}`, { token: superadmin.token });
+      expect(list.body.data.data).toEqual([expect.objectContaining({ id: target.id })]);
+      expect(list.body.data.data[0]).not.toHaveProperty('source_ids');
+      const login = await service.http.post('/api/v1/user/login', { username: target.username, password: target.password });
+      expect(login.body.data.id).toBe(target.id);
     });
   });
 
