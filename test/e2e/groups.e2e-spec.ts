@@ -142,7 +142,7 @@ describe('Groups', () => {
       const asMember = await service.http.get(`/api/v1/groups/${group.id}/users`, { token: member.token });
       expectEnvelope(asMember, 200);
       const card = asMember.body.data.data.find((m: { id: string }) => m.id === other.id);
-      expect(Object.keys(card).sort()).toEqual(['id', 'profile', 'username']);
+      expect(Object.keys(card).sort()).toEqual(['id', 'profile', 'source_ids', 'username']);
       expect(card).not.toHaveProperty('email');
       const self = asMember.body.data.data.find((m: { id: string }) => m.id === member.id);
       expect(self.email).toBe(member.email);
