@@ -32,7 +32,7 @@ const DIGITS = /^\d{1,40}$/;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 /** A 000 id as pg's bigint text ('17'), or null when it is digits beyond bigint (no record has it); throws 40001 on anything else. */
-function parse000(raw: unknown, field: string): string | null {
+export function parseId000(raw: unknown, field: string): string | null {
   const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
   if (typeof text !== 'string' || !DIGITS.test(text))
     throw AppException.validation([{ field, message: bilingual(`${field} must be a positive integer id`) }]);
@@ -68,7 +68,7 @@ export class SourceIds {
 
   /** The canonical UUID behind a 000 id (a path segment, or a JSON number in a body); NO_RECORD when none has it. */
   async canonical000(kind: Kind000, raw: unknown, field: string): Promise<string> {
-    const id000 = parse000(raw, field);
+    const id000 = parseId000(raw, field);
     if (id000 === null) return NO_RECORD;
     const found = await this.lookup000(kind, id000);
     return found ?? NO_RECORD;
