@@ -1,5 +1,6 @@
 import type { AuditLogResponse } from '../audit-log/audit-log.response';
 import type { BlacklistEntryResponse } from '../blacklist/blacklist-entry.response';
+import { isUuid } from '../common/pipes/uuid-param.pipe';
 import type { GroupResponse } from '../groups/group.response';
 import type { OccupationResponse } from '../occupations/occupation.response';
 import type { UserResponse } from '../users/user.response';
@@ -95,13 +96,27 @@ export const BLACKLIST_ENTRY_000: Shape000<BlacklistEntryResponse> = {
   }),
 };
 
-/** 000: audit records as the source listed them (plus the canonical extras), with 000 ids for the record, its user and operator. */
+/** A blacklist entry named in an audit record's details (blacklisted, removed from blacklist). */
+function entryIdOf(record: AuditLogResponse): string | null {
+  const entryId = record.details?.entry_id;
+  return isUuid(entryId) ? entryId : null;
+}
+
+/**
+ * 000: audit records as the source listed them (plus the canonical extras), with 000 ids for the
+ * record, its user and operator, and the blacklist entry its details name. Other ids in the details
+ * (session_id, invitation_id) have no 000 kind and stay as they are.
+ */
 export const AUDIT_LOG_000: Shape000<AuditLogResponse> = {
-  refs: (record) => ({ 'user-log': [record.id], user: [record.user, record.operator] }),
-  shape: (record, ids) => ({
-    ...record,
-    id: ids.of('user-log', record.id),
-    user: ids.of('user', record.user),
-    operator: ids.of('user', record.operator),
-  }),
+  refs: (record) => ({ 'user-log': [record.id], user: [record.user, record.operator], blacklist: [entryIdOf(record)] }),
+  shape: (record, ids) => {
+    const entryId = entryIdOf(record);
+    return {
+      ...record,
+      id: ids.of('user-log', record.id),
+      user: ids.of('user', record.user),
+      operator: ids.of('user', record.operator),
+      details: entryId === null ? record.details : { ...record.details, entry_id: ids.find('blacklist', entryId) ?? entryId },
+    };
+  },
 };

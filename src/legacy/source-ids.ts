@@ -54,6 +54,11 @@ export class Ids000 {
     if (found === undefined) throw new Error(`no 000 id collected for ${kind} ${id}`);
     return found;
   }
+
+  /** The 000 id of a record an answer may name without holding it (an id inside an audit record's details), if it exists. */
+  find(kind: Kind000, id: string): number | undefined {
+    return this.byKind[kind].get(id);
+  }
 }
 
 @Injectable()

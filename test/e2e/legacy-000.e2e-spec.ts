@@ -300,6 +300,12 @@ describe('Source API 000', () => {
         removed_by: null,
       });
       expect(entry).not.toHaveProperty('user');
+      // The audit record of the blacklisting names the entry by its 000 id too.
+      const logs = await service.http.get(`/api/users/${patient}/user-logs/`, { token: admin.token });
+      const blacklisted = logs.body.find((r: { operation: number }) => r.operation === 10);
+      expect(blacklisted).toEqual(
+        expect.objectContaining({ user: patient, operator: entry.operator, details: expect.objectContaining({ entry_id: entry.id }) }),
+      );
       expectDetail(await service.http.get('/api/black-list/', { token: user.token }), 403);
     });
   });

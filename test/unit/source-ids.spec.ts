@@ -44,7 +44,7 @@ describe('parseId000 (what the 000 API takes as an id)', () => {
   });
 });
 
-const ids = new Ids000({
+const maps = {
   user: new Map([
     ['u1', 17],
     ['u2', 2],
@@ -53,7 +53,8 @@ const ids = new Ids000({
   occupation: new Map([['o1', 34]]),
   'user-log': new Map([['l1', 5]]),
   blacklist: new Map([['b1', 9]]),
-});
+};
+const ids = new Ids000(maps);
 
 function user(): User {
   return Object.assign(new User(), {
@@ -121,8 +122,16 @@ describe('the source APIs show their own ids', () => {
       removed_by: null,
     });
     expect(BLACKLIST_ENTRY_000.refs(entry)).toEqual({ blacklist: ['b1'], user: ['u1', 'u2', null] });
-    const record = { id: 'l1', user: 'u1', operator: null, operation: 0 } as unknown as AuditLogResponse;
+    const record = { id: 'l1', user: 'u1', operator: null, operation: 0, details: null } as unknown as AuditLogResponse;
     expect(AUDIT_LOG_000.shape(record, ids)).toEqual(expect.objectContaining({ id: 5, user: 17, operator: null, operation: 0 }));
+    const entryId = '3f2a1c9e-0000-4000-8000-000000000001';
+    const withEntry = { ...record, details: { entry_id: entryId, reason: 'x' } } as AuditLogResponse;
+    const known = new Ids000({ ...maps, blacklist: new Map([[entryId, 9]]) });
+    expect(AUDIT_LOG_000.refs(withEntry).blacklist).toEqual([entryId]);
+    expect(AUDIT_LOG_000.shape(withEntry, known).details).toEqual({ entry_id: 9, reason: 'x' });
+    // Not a UUID, or not found: left as it is, never a failure.
+    expect(AUDIT_LOG_000.refs({ ...record, details: { entry_id: 'x' } } as AuditLogResponse).blacklist).toEqual([null]);
+    expect(AUDIT_LOG_000.shape(withEntry, ids).details).toEqual({ entry_id: entryId, reason: 'x' });
   });
 
   it('000: a record the answer did not collect is a programming error, not a wrong id', () => {
