@@ -160,6 +160,11 @@ describe('Source API 000', () => {
       const canonical = await service.http.get(`/api/v1/users/${target.id}`, { token: superadmin.token });
       expectEnvelope(canonical, 200);
       expect(canonical.body.data.source_ids).toEqual({ '000': oldId });
+      const listed = await service.http.get(`/api/v1/users?username=${target.username}`, { token: admin.token });
+      expect(listed.body.data.data[0].source_ids).toEqual({ '000': oldId });
+      const login = await service.http.post('/api/v1/auth/login', { username: target.username, password: target.password });
+      expect(login.body.data.user.source_ids).toEqual({ '000': oldId });
+      expect((await service.http.post('/api/auth/', { username: target.username, password: target.password })).body.user.id).toBe(oldId);
     });
   });
 
