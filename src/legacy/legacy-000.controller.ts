@@ -22,7 +22,7 @@ import { OccupationsService } from '../occupations/occupations.service';
 import type { ProfileDto } from '../users/dto/profile.dto';
 import { ListUsersQuery } from '../users/dto/list-users.query';
 import { UsersService } from '../users/users.service';
-import { List000Query, Profile000Dto, Register000Dto } from './dto/legacy-000.dto';
+import { List000Query, ListBlacklist000Query, ListLogs000Query, Profile000Dto, Register000Dto } from './dto/legacy-000.dto';
 import { AuditLog000, BlacklistEntry000, Detail000, Group000, ID_000, Occupation000, Token000, User000 } from './dto/legacy-responses';
 import { LegacyOperation } from './legacy-operation.decorator';
 import { AUDIT_LOG_000, BLACKLIST_ENTRY_000, GROUP_000, OCCUPATION_000, USER_000 } from './legacy-shapes';
@@ -251,8 +251,10 @@ export class Legacy000Controller {
   @LegacyOperation('所有登入登出记录 (all audit records)', 'GET /api/v1/user-logs')
   @ApiArrayResponse(AuditLog000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
-  async listLogs(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
-    return this.ids.present000((await this.auditLog.list(actor, pageOf(new ListAuditLogsQuery(), list))).data, AUDIT_LOG_000);
+  async listLogs(@CurrentUser() actor: AuthUser, @Query() list: ListLogs000Query): Promise<Array<Record<string, unknown>>> {
+    const query = pageOf(new ListAuditLogsQuery(), list);
+    if (list.user !== undefined) query.user = await this.ids.canonical000('user', list.user, 'user');
+    return this.ids.present000((await this.auditLog.list(actor, query)).data, AUDIT_LOG_000);
   }
 
   @Get('user-logs/:id')
@@ -286,7 +288,9 @@ export class Legacy000Controller {
   @LegacyOperation('所有病人黑名单 (active blacklist entries; the user is `patient`)', 'GET /api/v1/black-list')
   @ApiArrayResponse(BlacklistEntry000, LEGACY_000_LIST_MAX_ITEMS)
   @Failures()
-  async blacklistEntries(@CurrentUser() actor: AuthUser, @Query() list: List000Query): Promise<Array<Record<string, unknown>>> {
-    return this.ids.present000((await this.blacklist.list(actor, pageOf(new ListBlacklistQuery(), list))).data, BLACKLIST_ENTRY_000);
+  async blacklistEntries(@CurrentUser() actor: AuthUser, @Query() list: ListBlacklist000Query): Promise<Array<Record<string, unknown>>> {
+    const query = pageOf(new ListBlacklistQuery(), list);
+    if (list.patient !== undefined) query.user = await this.ids.canonical000('user', list.patient, 'patient');
+    return this.ids.present000((await this.blacklist.list(actor, query)).data, BLACKLIST_ENTRY_000);
   }
 }

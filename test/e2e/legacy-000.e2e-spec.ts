@@ -273,6 +273,13 @@ describe('Source API 000', () => {
       }
       const one = await service.http.get(`/api/user-logs/${record.id}/`, { token: admin.token });
       expect(one.body).toEqual(record);
+      const filtered = await service.http.get(`/api/user-logs/?user=${targetId}`, { token: admin.token });
+      expect(filtered.status).toBe(200);
+      expect(filtered.body.map((r: { operation: number }) => r.operation)).toEqual([0, 3]);
+      for (const shown of filtered.body) expect(shown.user).toBe(targetId);
+      expect((await service.http.get('/api/user-logs/?user=987654321', { token: admin.token })).body).toEqual([]);
+      expectDetail(await service.http.get(`/api/user-logs/?user=${target.id}`, { token: admin.token }), 400);
+      expectDetail(await service.http.get('/api/user-logs/?user=abc', { token: admin.token }), 400);
       const mine = await service.http.get(`/api/users/${targetId}/user-logs/`, { token: target.token });
       expect(mine.body.map((r: { operation: number }) => r.operation)).toEqual([0, 3]);
       expect(mine.body.map((r: { id: number }) => r.id)).toContain(record.id);
@@ -305,6 +312,10 @@ describe('Source API 000', () => {
         removed_by: null,
       });
       expect(entry).not.toHaveProperty('user');
+      const filtered = await service.http.get(`/api/black-list/?patient=${patient}`, { token: admin.token });
+      expect(filtered.body).toEqual([entry]);
+      expect((await service.http.get('/api/black-list/?patient=987654321', { token: admin.token })).body).toEqual([]);
+      expectDetail(await service.http.get(`/api/black-list/?patient=${target.id}`, { token: admin.token }), 400);
       // The audit record of the blacklisting names the entry by its 000 id too.
       const logs = await service.http.get(`/api/users/${patient}/user-logs/`, { token: admin.token });
       const blacklisted = logs.body.find((r: { operation: number }) => r.operation === 10);

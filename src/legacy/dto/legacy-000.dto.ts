@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_PAGE } from '../../common/pagination/pagination';
-import { INT32_MAX, LEGACY_000_LIST_MAX_ITEMS } from '../../common/swagger/limits';
+import { INT32_MAX, LEGACY_000_LIST_MAX_ITEMS, SAFE_INTEGER_MAX } from '../../common/swagger/limits';
 import { Nullable, Omittable, ToInteger } from '../../common/validation/validators';
 import { EmailField, PasswordField, UsernameField } from '../../users/dto/account-fields';
 import { ProfileDto } from '../../users/dto/profile.dto';
@@ -67,4 +67,28 @@ export class List000Query {
   @Min(1)
   @Max(1000)
   limit: number = 1000;
+}
+
+/** A filter naming a user by their 000 id. */
+function User000Filter(description: string): PropertyDecorator {
+  return (target: object, key: string | symbol) => {
+    ApiPropertyOptional({ type: 'integer', format: 'int64', minimum: 1, maximum: SAFE_INTEGER_MAX, example: 17, description })(target, key);
+    Omittable()(target, key);
+    ToInteger()(target, key);
+    IsInt()(target, key);
+    Min(1)(target, key);
+    Max(SAFE_INTEGER_MAX)(target, key);
+  };
+}
+
+/** GET /api/user-logs/: the 000 list, optionally the records about one user. */
+export class ListLogs000Query extends List000Query {
+  @User000Filter('Only the records about this user (their 000 id)')
+  user?: number;
+}
+
+/** GET /api/black-list/: the 000 list, optionally the entries of one user (`patient`, as the entries name them). */
+export class ListBlacklist000Query extends List000Query {
+  @User000Filter('Only the entries of this user (their 000 id)')
+  patient?: number;
 }
