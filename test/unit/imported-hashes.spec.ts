@@ -1,6 +1,8 @@
 import * as argon2 from 'argon2';
 import { hashSync } from 'bcryptjs';
 import { createHash, pbkdf2Sync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AppConfig } from '../../src/config/app-config';
 import { hashFormat } from '../../src/common/security/imported-hashes';
 import { PasswordHasher } from '../../src/common/security/password-hasher';
@@ -105,5 +107,33 @@ describe('PasswordHasher.needsRehash of imported hashes', () => {
     ['!unusable', false],
   ])('%s -> %p', (stored, expected) => {
     expect(hasher.needsRehash(stored)).toBe(expected);
+  });
+});
+
+describe('hashes made by real Django 3.2, Go-style bcrypt ($2a$10$): test/fixtures/sources', () => {
+  // SOURCE_EXPORTS_DIR: a fresh run of make-exports.sh (CI); the committed copy otherwise.
+  const dir = process.env.SOURCE_EXPORTS_DIR ?? join(__dirname, '../fixtures/sources/generated');
+  const accounts = JSON.parse(readFileSync(join(dir, 'accounts.json'), 'utf8')) as Record<string, Record<string, string>>;
+  const dump = JSON.parse(readFileSync(join(dir, '000-dumpdata.json'), 'utf8')) as { model: string; fields: Record<string, unknown> }[];
+  const djangoUsers = dump.filter((record) => record.model === 'auth.user').map((record) => record.fields);
+  const hashOf = (username: string): string => djangoUsers.find((u) => u.username === username)?.password as string;
+
+  it.each(Object.entries(accounts['000']))('000 %s: its password matches, another does not', async (username, password) => {
+    expect(await hasher.verify(hashOf(username), password)).toBe(true);
+    expect(await hasher.verify(hashOf(username), `${password}x`)).toBe(false);
+  });
+
+  it("000: Django's unusable password (set_unusable_password) and an MD5 hash are never matched", async () => {
+    expect(hashOf('patient005').startsWith('!')).toBe(true);
+    expect(await hasher.verify(hashOf('patient005'), '')).toBe(false);
+    expect(hashFormat(hashOf('md5user009'))).toBeNull();
+  });
+
+  it('001 and 003: $2a$10$ bcrypt', async () => {
+    const mongo = JSON.parse(readFileSync(join(dir, '001-export.json'), 'utf8')) as { users: { username: string; password: string }[] };
+    const koa = JSON.parse(readFileSync(join(dir, '003-users.json'), 'utf8')) as { username: string; password: string }[];
+    expect(mongo.users[0].password.startsWith('$2a$10$')).toBe(true);
+    expect(await hasher.verify(mongo.users[0].password, accounts['001'][mongo.users[0].username])).toBe(true);
+    expect(await hasher.verify(koa[0].password, accounts['003'][koa[0].username])).toBe(true);
   });
 });
