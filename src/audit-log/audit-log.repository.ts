@@ -66,9 +66,9 @@ export class AuditLogRepository {
       `INSERT INTO audit_logs (id, seq, operation, user_id, operator_id, ip, details, source, id_000, operate_time, prev_hash, hash)
        SELECT gen_random_uuid(), 0, r.operation, r.user_id, r.operator_id, r.ip, r.details, r.source,
               coalesce(r.id_000, nextval('audit_logs_id_000_seq')), r.operate_time, '', ''
-       FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS r(operation smallint, user_id uuid, operator_id uuid, ip varchar,
-            details jsonb, source varchar, id_000 bigint, operate_time timestamptz, ord bigint)
-       ORDER BY ord`,
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (operation smallint, user_id uuid, operator_id uuid, ip varchar, details jsonb,
+            source varchar, id_000 bigint, operate_time timestamptz)) WITH ORDINALITY AS r
+       ORDER BY r.ordinality`,
       [JSON.stringify(rows)],
     );
   }
