@@ -20,6 +20,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { ImportsModule } from './imports/imports.module';
+import { ExportsModule } from './exports/exports.module';
 import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
@@ -48,6 +49,7 @@ export class AppModule {
         BlacklistModule,
         InvitationsModule,
         ImportsModule,
+        ExportsModule,
         LegacyModule,
         HealthModule,
         MetricsModule,

@@ -12,11 +12,14 @@ import { SuperadminBootstrapService } from './users/superadmin-bootstrap.service
 import { IMPORT_USAGE, parseImportArgs, runImportCommand, writeReport } from './imports/import-command';
 import { ImportsService } from './imports/imports.service';
 import { MalformedExportError } from './imports/sources/import-record';
+import { EXPORT_USAGE, runExportCommand } from './exports/export-command';
+import { ExportsService } from './exports/exports.service';
 
 const USAGE = `Usage:
   node dist/src/cli.js create-superadmin --username <name> --email <address> [--password <password>]
 
 ${IMPORT_USAGE}
+${EXPORT_USAGE}
 
 Without --password, SUPERADMIN_PASSWORD is used, or a random password is generated and printed once.
 The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset; nothing else
@@ -84,12 +87,29 @@ async function importExport(args: string[]): Promise<void> {
   }
 }
 
+/** Exports the users (issue 12): the same stream as GET /api/v1/exports/users. */
+async function exportUsers(args: string[]): Promise<void> {
+  const config = loadConfig(process.env, { needsJwtSecret: false });
+  const database = await provideDatabaseServer(config);
+  const app = await NestFactory.createApplicationContext(AppModule.register(database.config), {
+    logger: nestJsonLogger(processLogger('error')),
+    abortOnError: false,
+  });
+  try {
+    await runExportCommand(app.get(ExportsService), args);
+  } finally {
+    await app.close();
+    await database.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   try {
     loadEnvFile();
     if (command === 'create-superadmin') return await createSuperadmin(rest);
     if (command === 'import') return await importExport(rest);
+    if (command === 'export') return await exportUsers(rest);
     process.stdout.write(`${USAGE}\n`);
     process.exit(command ? 1 : 0);
   } catch (error) {
