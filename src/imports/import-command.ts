@@ -39,7 +39,14 @@ export function parseImportArgs(args: string[]): ImportOptions {
   const source = values.source as SourceSystem;
   if (source === '001' ? !values.file && !values.users && !values.admins : !values.file) throw new Error('--file is required');
   if (values.file && (values.users || values.admins)) throw new Error('--file or --users/--admins, not both');
-  return { source, file: values.file, users: values.users, admins: values.admins, dryRun: values['dry-run'] ?? false, report: values.report };
+  return {
+    source,
+    file: values.file,
+    users: values.users,
+    admins: values.admins,
+    dryRun: values['dry-run'] ?? false,
+    report: values.report,
+  };
 }
 
 /** Progress on a terminal: users so far, share of the input read, rate. Nothing when stderr is not a TTY. */
@@ -89,7 +96,8 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
   if (source === '000') {
     // Pass one: everything but the users (profiles, groups, logs, blacklist), kept by user; pass two: the users.
     const assembled = new DjangoExport();
-    for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1)))) assembled.note(asDjangoRecord(element));
+    for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1))))
+      assembled.note(asDjangoRecord(element));
     preamble = assembled.preamble();
     const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
     let batch: UserBundle[] = [];

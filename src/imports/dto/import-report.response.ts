@@ -2,13 +2,20 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { ImportReport } from '../imports.service';
 
 export class ImportCountsResponse {
-  @ApiProperty({ example: 3 }) users!: number;
-  @ApiProperty({ example: 1 }) groups!: number;
-  @ApiProperty({ example: 1 }) occupations!: number;
-  @ApiProperty({ example: 2 }) memberships!: number;
-  @ApiProperty({ example: 4, description: "The source system's own log records (not the `imported` records this import writes)" })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 1000000000, example: 3 }) users!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 1000000000, example: 1 }) groups!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 1000000000, example: 1 }) occupations!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 1000000000, example: 2 }) memberships!: number;
+  @ApiProperty({
+    type: 'integer',
+    format: 'int64',
+    minimum: 0,
+    maximum: 1000000000,
+    example: 4,
+    description: "The source system's own log records (not the `imported` records this import writes)",
+  })
   user_logs!: number;
-  @ApiProperty({ example: 1 }) blacklist!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 1000000000, example: 1 }) blacklist!: number;
 }
 
 export class ImportRejectionResponse {
@@ -34,7 +41,7 @@ export class ImportReportResponse {
       'What an earlier import brought in already (matched by source and source id), or existing records reused (occupations and groups by name)',
   })
   unchanged!: ImportCountsResponse;
-  @ApiProperty({ type: [ImportRejectionResponse], description: "Rows that break API.md's rules; the rest went in" })
+  @ApiProperty({ type: [ImportRejectionResponse], maxItems: 1000000, description: "Rows that break API.md's rules; the rest went in" })
   rejected!: ImportRejectionResponse[];
 
   static from(report: ImportReport): ImportReportResponse {

@@ -35,7 +35,8 @@ export async function* jsonArrayElements(input: AsyncIterable<string>): AsyncGen
       }
       if (depth === 0) {
         if (isSpace(c)) continue;
-        if (c !== 91 || opened) throw new MalformedExportError(closed ? 'text after the end of the export' : 'the export is not a JSON array');
+        if (c !== 91 || opened)
+          throw new MalformedExportError(closed ? 'text after the end of the export' : 'the export is not a JSON array');
         opened = true;
         depth = 1;
         continue;
