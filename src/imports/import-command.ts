@@ -1,6 +1,6 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { asDjangoRecord, DjangoExport } from './sources/django.source';
+import { asDjangoRecord, DjangoExport, DjangoRecord } from './sources/django.source';
 import { EMPTY_PREAMBLE, ImportPreamble, MalformedExportError, SOURCES, SourceSystem, UserBundle } from './sources/import-record';
 import { fileText, jsonArrayElements, jsonLines } from './sources/json-stream';
 import { mongoBundle, mongoDocuments } from './sources/mongo.source';
@@ -94,29 +94,47 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
   const progress = new Progress(size(options.file) + size(options.users) + size(options.admins), source === '000' ? 2 : 1);
 
   if (source === '000') {
-    // Pass one: everything but the users (profiles, groups, logs, blacklist), kept by user; pass two: the users.
-    const assembled = new DjangoExport();
-    for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1))))
-      assembled.note(asDjangoRecord(element));
-    preamble = assembled.preamble();
-    const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
-    let batch: UserBundle[] = [];
-    let users = 0;
-    for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 2)))) {
-      const record = asDjangoRecord(element);
-      if (record.model !== 'auth.user') continue;
-      batch.push(assembled.bundle(record));
-      if (batch.length === IMPORT_BATCH) {
-        await run.add(batch);
-        progress.done((users += batch.length));
-        batch = [];
+    // Pass one: everything but the users; profiles go to a scratch table, the rest (groups, logs, blacklist) is
+    // kept by user. Pass two: the users, in batches, each with its profile read back from the scratch table.
+    const assembled = new DjangoExport(false);
+    const staging = imports.staging();
+    const table = await staging.create();
+    try {
+      let pending = 0;
+      for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1)))) {
+        assembled.note(asDjangoRecord(element));
+        if (++pending === 2000) {
+          await staging.stage(table, assembled.takeProfiles());
+          pending = 0;
+        }
       }
+      await staging.stage(table, assembled.takeProfiles());
+      preamble = assembled.preamble();
+      const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
+      let records: DjangoRecord[] = [];
+      let users = 0;
+      const flush = async (): Promise<void> => {
+        const profiles = await staging.read(
+          table,
+          records.map((record) => String(record.pk)),
+        );
+        await run.add(records.map((record) => assembled.bundle(record, profiles)));
+        progress.done((users += records.length));
+        records = [];
+      };
+      for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 2)))) {
+        const record = asDjangoRecord(element);
+        if (record.model !== 'auth.user') continue;
+        records.push(record);
+        if (records.length === IMPORT_BATCH) await flush();
+      }
+      await flush();
+      await imports.settle(source, preamble, options.dryRun);
+      progress.draw(true);
+      return run.finish();
+    } finally {
+      await staging.drop(table);
     }
-    await run.add(batch);
-    progress.done(users + batch.length);
-    await imports.settle(source, preamble, options.dryRun);
-    progress.draw(true);
-    return run.finish();
   }
 
   const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Tx } from '../database/transactions';
 import { namePinyin, nameSearchText } from '../users/pinyin';
@@ -221,6 +222,39 @@ export class ImportsRepository {
         ),
       ],
     );
+  }
+
+  /**
+   * A scratch table for the CLI's 000 import: the profiles of pass one, read back per batch of users in
+   * pass two (dumpdata writes them after all the users). Unlogged, and dropped at the end.
+   */
+  async createStaging(): Promise<string> {
+    const table = `import_profiles_${randomBytes(6).toString('hex')}`;
+    await this.dataSource.query(`CREATE UNLOGGED TABLE ${table} (user_pk bigint PRIMARY KEY, fields jsonb NOT NULL)`);
+    return table;
+  }
+
+  async stageProfiles(table: string, rows: [string, Record<string, unknown>][]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO ${table} (user_pk, fields) SELECT (r->>0)::bigint, r->1 FROM jsonb_array_elements($1::jsonb) AS r
+       ON CONFLICT (user_pk) DO UPDATE SET fields = EXCLUDED.fields`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async stagedProfiles(table: string, pks: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const rows = (await this.dataSource.query(`SELECT user_pk::text AS pk, fields FROM ${table} WHERE user_pk = ANY($1::bigint[])`, [
+      pks,
+    ])) as {
+      pk: string;
+      fields: Record<string, unknown>;
+    }[];
+    return new Map(rows.map((row) => [row.pk, row.fields]));
+  }
+
+  async dropStaging(table: string): Promise<void> {
+    await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
   }
 
   /** After (and before) a 000 import: each 000 id sequence above the highest id in use, so new records get the next ones. */

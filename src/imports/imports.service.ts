@@ -279,6 +279,21 @@ export class ImportsService {
     return run;
   }
 
+  /** The CLI's scratch table of 000 profiles (ImportsRepository.createStaging). */
+  staging(): {
+    create: () => Promise<string>;
+    stage: (table: string, rows: [string, Record<string, unknown>][]) => Promise<void>;
+    read: (table: string, pks: string[]) => Promise<Map<string, Record<string, unknown>>>;
+    drop: (table: string) => Promise<void>;
+  } {
+    return {
+      create: () => this.repository.createStaging(),
+      stage: (table, rows) => this.repository.stageProfiles(table, rows),
+      read: (table, pks) => this.repository.stagedProfiles(table, pks),
+      drop: (table) => this.repository.dropStaging(table),
+    };
+  }
+
   /** After the last batch of a 000 import: the sequences above every id now in use. */
   async settle(source: SourceSystem, preamble: ImportPreamble, dryRun: boolean): Promise<void> {
     if (source !== '000' || dryRun) return;

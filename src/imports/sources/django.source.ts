@@ -50,6 +50,20 @@ export class DjangoExport {
   private readonly groupsOfUser = new Map<string, string[]>();
   private readonly logsOfUser = new Map<string, ImportedLog[]>();
   private readonly blacklistOfUser = new Map<string, ImportedBlacklistEntry[]>();
+  private pendingProfiles: [string, Record<string, unknown>][] = [];
+
+  /**
+   * keepProfiles false (the CLI): profiles are not kept here but handed out by takeProfiles() to be
+   * staged in the database, so a million profiles do not sit in memory.
+   */
+  constructor(private readonly keepProfiles = true) {}
+
+  /** The profiles noted since the last call (when they are not kept). */
+  takeProfiles(): [string, Record<string, unknown>][] {
+    const taken = this.pendingProfiles;
+    this.pendingProfiles = [];
+    return taken;
+  }
 
   /** Takes in one record of any model; auth.user records only count towards the highest id. */
   note(record: DjangoRecord): void {
@@ -62,7 +76,8 @@ export class DjangoExport {
         return;
       case 'users.profile': {
         const user = pkOf(f.user);
-        if (user) this.profiles.set(user, f);
+        if (user && this.keepProfiles) this.profiles.set(user, f);
+        else if (user) this.pendingProfiles.push([user, f]);
         return;
       }
       case 'users.occupation':
@@ -150,10 +165,10 @@ export class DjangoExport {
   }
 
   /** An auth.user record with what belongs to it. */
-  bundle(record: DjangoRecord): UserBundle {
+  bundle(record: DjangoRecord, staged?: Map<string, Record<string, unknown>>): UserBundle {
     const pk = String(record.pk);
     const f = record.fields;
-    const profile = this.profiles.get(pk) ?? {};
+    const profile = (staged ?? this.profiles).get(pk) ?? {};
     const role: Role = f.is_superuser === true ? 'superadmin' : f.is_staff === true ? 'admin' : 'user';
     const joined = f.date_joined;
     return {

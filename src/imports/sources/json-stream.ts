@@ -23,8 +23,10 @@ export async function* jsonArrayElements(input: AsyncIterable<string>): AsyncGen
       throw new MalformedExportError('the export is not valid JSON');
     }
   };
+  let inElement = false;
   for await (const chunk of input) {
-    let from = -1;
+    // An element that began in an earlier chunk continues from this chunk's start.
+    let from = inElement ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (inString) {
@@ -41,13 +43,17 @@ export async function* jsonArrayElements(input: AsyncIterable<string>): AsyncGen
         depth = 1;
         continue;
       }
-      if (depth === 1 && from < 0 && !isSpace(c) && c !== 44 && c !== 93) from = i;
+      if (depth === 1 && from < 0 && !isSpace(c) && c !== 44 && c !== 93) {
+        from = i;
+        inElement = true;
+      }
       if (c === 34) inString = true;
       else if (c === 91 || c === 123) depth++;
       else if (c === 125 || (c === 93 && depth > 1)) depth--;
       else if (depth === 1 && (c === 44 || c === 93)) {
         if (from >= 0) current += chunk.slice(from, i);
         from = -1;
+        inElement = false;
         if (current.trim() !== '') yield parse(current);
         else if (c === 44) throw new MalformedExportError('the export is not valid JSON');
         current = '';
