@@ -28,6 +28,14 @@ export class ImportsRepository {
     return (tx ?? this.dataSource.manager).query(sql, params) as Promise<T>;
   }
 
+  /**
+   * A batch writes hundreds of rows per statement through the users table's triggers and GIN indexes: on a
+   * busy server that can take longer than the service's 15 s statement timeout, meant for requests.
+   */
+  async allowLongStatements(tx: Tx): Promise<void> {
+    await tx.query(`SET LOCAL statement_timeout = '300s'`);
+  }
+
   /** Source key -> user id, for users already imported from this source. */
   async importedUsers(source: SourceSystem, keys: string[], tx?: Tx): Promise<Map<string, string>> {
     const column = USER_KEY[source];

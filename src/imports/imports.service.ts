@@ -45,7 +45,7 @@ export class ImportRun {
   private readonly report: ImportReport;
   private readonly occupationIds = new Map<string, string>();
   private readonly groupIds = new Map<string, string>();
-  /** Usernames and emails seen in this run (lower-case): a duplicate inside the export is rejected too. */
+  /** Usernames and emails seen in this batch (a dry run: in this run), lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
 
   constructor(
@@ -96,11 +96,17 @@ export class ImportRun {
       }
     };
     if (this.dryRun) await work(null);
-    else await this.transactions.run(work);
+    else
+      await this.transactions.run(async (tx) => {
+        await this.repository.allowLongStatements(tx);
+        await work(tx);
+      });
   }
 
   /** Validates, matches and writes one batch of users. */
   async add(bundles: UserBundle[]): Promise<void> {
+    // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
+    if (!this.dryRun) this.seenNames.clear();
     const candidates: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const bundle of bundles) {
       const checked = validateUser(bundle.user, this.source);
@@ -178,6 +184,7 @@ export class ImportRun {
 
   private async write(tx: Tx, batch: { bundle: UserBundle; user: ValidUser }[]): Promise<void> {
     if (batch.length === 0) return;
+    await this.repository.allowLongStatements(tx);
     const users = batch.map(({ user }) => user);
     if (this.source !== '003')
       await this.repository.releaseUserKeys(
