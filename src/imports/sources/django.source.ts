@@ -16,11 +16,14 @@ export function asDjangoRecord(value: unknown): DjangoRecord {
     !record ||
     typeof record !== 'object' ||
     typeof record.model !== 'string' ||
-    !(typeof record.pk === 'number' || (typeof record.pk === 'string' && /^\d+$/.test(record.pk))) ||
+    !(
+      (typeof record.pk === 'number' && Number.isSafeInteger(record.pk) && record.pk > 0) ||
+      (typeof record.pk === 'string' && /^\d{1,15}$/.test(record.pk))
+    ) ||
     !record.fields ||
     typeof record.fields !== 'object'
   )
-    throw new MalformedExportError('each element of a 000 export is { "model", "pk", "fields" }');
+    throw new MalformedExportError('each element of a 000 export is { "model", "pk" (a positive integer), "fields" }');
   return record as DjangoRecord;
 }
 
@@ -116,7 +119,7 @@ export class DjangoExport {
         max.user_logs = maxOf(max.user_logs, pk);
         const user = pkOf(f.user);
         const operateTime = time(f.operate_time);
-        if (!user || !operateTime || !Number.isInteger(f.operation)) {
+        if (!user || !operateTime || !Number.isInteger(f.operation) || (f.operation as number) < 0 || (f.operation as number) > 32767) {
           this.preambleValue.rejected.push({
             source_id: `userlog:${pk}`,
             field: 'user',
