@@ -47,6 +47,7 @@ export class ImportRun {
   private readonly groupIds = new Map<string, string>();
   /** Usernames and emails seen in this batch (a dry run: in this run), lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
+  private batches = 0;
 
   constructor(
     private readonly source: SourceSystem,
@@ -107,6 +108,7 @@ export class ImportRun {
   async add(bundles: UserBundle[]): Promise<void> {
     // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
     if (!this.dryRun) this.seenNames.clear();
+    if (!this.dryRun && ++this.batches % 100 === 0) await this.repository.analyzeUsers();
     const candidates: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const bundle of bundles) {
       const checked = validateUser(bundle.user, this.source);
