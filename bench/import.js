@@ -19,6 +19,9 @@ const { parseArgs } = require('node:util');
 const { Client } = require('pg');
 
 const root = join(__dirname, '..');
+// V8 grows its heap lazily towards its default limit; a bound keeps the import's RSS near its live data.
+// BENCH_IMPORT_NODE_FLAGS='' measures without it.
+const NODE_FLAGS = (process.env.BENCH_IMPORT_NODE_FLAGS ?? '--max-old-space-size=160').split(' ').filter(Boolean);
 
 async function writeExport(path, users) {
   const out = createWriteStream(path);
@@ -81,10 +84,14 @@ async function writeExport(path, users) {
 function runImport(env, file, report) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'import', '--source', '000', '--file', file, '--report', report], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...NODE_FLAGS, join(root, 'dist', 'src', 'cli.js'), 'import', '--source', '000', '--file', file, '--report', report],
+      {
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     let peakKiB = 0;
     const sample = () => {
       try {
@@ -121,7 +128,9 @@ async function main() {
   try {
     let t = Date.now();
     await writeExport(file, users);
-    process.stdout.write(`export of ${users} users written: ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `export of ${users} users written: ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t) / 1000).toFixed(0)} s\n`,
+    );
     t = Date.now();
     const env = { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'production', DATABASE_URL: url.toString(), LOG_LEVEL: 'error' };
     const measured = await runImport(env, file, join(dir, 'report.json'));

@@ -69,9 +69,12 @@ export class ImportsRepository {
   /** Lower-cased usernames and emails among these that an account already holds. */
   async takenNames(usernames: string[], emails: string[], tx?: Tx): Promise<{ usernames: Set<string>; emails: Set<string> }> {
     const [byName, byEmail] = await Promise.all([
+      // A range, not `=`: pg_trgm's GIN index also answers `=`, and the planner took it (7 ms a lookup at 100,000
+      // users, measured: 3.5 s a batch) over the unique btree on lower(username), which alone answers a range.
       this.run<{ v: string }[]>(
         tx,
-        `SELECT k.v FROM unnest($1::text[]) AS k(v) WHERE EXISTS (SELECT 1 FROM users WHERE lower(username) = k.v)`,
+        `SELECT k.v FROM unnest($1::text[]) AS k(v)
+         WHERE EXISTS (SELECT 1 FROM users WHERE lower(username) >= k.v AND lower(username) <= k.v)`,
         [usernames],
       ),
       this.run<{ v: string }[]>(tx, `SELECT k.v FROM unnest($1::text[]) AS k(v) WHERE EXISTS (SELECT 1 FROM users WHERE email = k.v)`, [
