@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// npm run bench:import [-- --users 1000000 --keep]   (also: npm run bench -- --only import)
+// npm run bench:import [-- --users 1000000 --keep]   (also: npm run bench -- --only import --users N)
 //
 // The import scenario of issue 12: writes a Django `dumpdata` export of N generated users (each with a
 // profile; one group membership each across 20 groups; a login log for every 10th user; a blacklist entry
@@ -113,8 +113,11 @@ function runImport(env, file, report) {
   });
 }
 
-async function main() {
-  const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } } });
+async function main(args = process.argv.slice(2)) {
+  const { values } = parseArgs({
+    args,
+    options: { users: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } },
+  });
   const users = Number(values.users);
   const server = process.env.BENCH_IMPORT_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `bench_import_${randomBytes(4).toString('hex')}`;
