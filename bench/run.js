@@ -146,6 +146,8 @@ async function main() {
   const startedAt = Date.now();
   log('building the service');
   if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  // The import scenario (issue 12) is its own script: `npm run bench -- --only import --users 1000000`.
+  if (options.only === 'import') return require('./import').main(['--users', String(USERS)]);
 
   let embedded = null;
   let adminUrl = process.env.DATABASE_URL;

@@ -19,6 +19,7 @@ import { AppConfig, TrustProxy } from './config/app-config';
 import { nestJsonLogger, processLogger } from './logging/process-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { RateLimitGuard } from './auth/rate-limit.guard';
+import { IMPORTS_PATH } from './imports/imports.controller';
 
 const MAX_JSON_DEPTH = 32;
 /**
@@ -170,6 +171,10 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
   );
   const fastify = app.getHttpAdapter().getInstance();
   installJsonOnlyBodyParser(fastify, config.bodyLimit);
+  // POST /imports takes a whole source export: its own limit (a route's bodyLimit wins over the parser's).
+  fastify.addHook('onRoute', (route) => {
+    if (route.url.replace(/\/$/, '') === IMPORTS_PATH) route.bodyLimit = config.importBodyLimit;
+  });
   // Before routing and body parsing: every /api answer counts and carries the rate-limit headers.
   const rateLimiter = app.get(RateLimitGuard);
   fastify.addHook('onRequest', (request, reply) => rateLimiter.countRequest(request, reply));

@@ -19,6 +19,8 @@ import { TransactionsModule } from './database/transactions';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { InvitationsModule } from './invitations/invitations.module';
+import { ImportsModule } from './imports/imports.module';
+import { ExportsModule } from './exports/exports.module';
 import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
@@ -46,6 +48,8 @@ export class AppModule {
         AuditLogRoutesModule,
         BlacklistModule,
         InvitationsModule,
+        ImportsModule,
+        ExportsModule,
         LegacyModule,
         HealthModule,
         MetricsModule,

@@ -4,6 +4,7 @@ import { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { Tx } from '../database/transactions';
 import { AuditLog } from './audit-log.entity';
 import { AuditOperation } from './audit-operation';
+import type { ImportedAuditEntry } from './audit-log.service';
 
 /** What a list of audit records is narrowed by (every field optional). */
 export interface AuditLogFilter {
@@ -47,6 +48,53 @@ export class AuditLogRepository {
 
   async insert(values: Pick<AuditLog, 'operation' | 'userId' | 'operatorId' | 'ip' | 'userAgent' | 'details'>, tx?: Tx): Promise<void> {
     await this.records(tx).insert(values);
+  }
+
+  /** One statement for many imported entries; source, id_000 and operate_time as given (migration ImportedHistory). */
+  async insertImported(entries: ImportedAuditEntry[], tx: Tx): Promise<void> {
+    const rows = entries.map((entry) => ({
+      operation: entry.operation,
+      user_id: entry.userId,
+      operator_id: entry.operatorId,
+      ip: entry.ip,
+      details: entry.details,
+      source: entry.source?.system ?? null,
+      id_000: entry.source?.id000 ?? null,
+      operate_time: entry.source?.operateTime.toISOString() ?? null,
+    }));
+    await tx.query(
+      `INSERT INTO audit_logs (id, seq, operation, user_id, operator_id, ip, details, source, id_000, operate_time, prev_hash, hash)
+       SELECT gen_random_uuid(), 0, r.operation, r.user_id, r.operator_id, r.ip, r.details, r.source,
+              coalesce(r.id_000, nextval('audit_logs_id_000_seq')), r.operate_time, '', ''
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (operation smallint, user_id uuid, operator_id uuid, ip varchar, details jsonb,
+            source varchar, id_000 bigint, operate_time timestamptz)) WITH ORDINALITY AS r
+       ORDER BY r.ordinality`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async releaseId000s(ids: string[], tx: Tx): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(
+      `UPDATE audit_logs SET id_000 = nextval('audit_logs_id_000_seq') WHERE id_000 = ANY($1::bigint[]) AND source IS DISTINCT FROM '000'`,
+      [ids],
+    );
+  }
+
+  async importedId000s(ids: string[], tx?: Tx): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await (tx ?? this.dataSource.manager).query(
+      `SELECT id_000::text AS id FROM audit_logs WHERE id_000 = ANY($1::bigint[]) AND source = '000'`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async raiseId000Sequence(max: string, tx: Tx): Promise<void> {
+    await tx.query(
+      `SELECT setval('audit_logs_id_000_seq', greatest((SELECT last_value FROM audit_logs_id_000_seq), $1::bigint, (SELECT coalesce(max(id_000), 1) FROM audit_logs)))`,
+      [max],
+    );
   }
 
   /** Newest first. `count` matches the filters; `total` is the whole log, or `totalOfUser`'s records when given. */

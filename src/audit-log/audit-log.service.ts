@@ -16,6 +16,20 @@ export interface AuditEntry {
 }
 
 /**
+ * An entry brought in by an import: a source system's own log record (source and id000 set, its
+ * operate_time kept, migration ImportedHistory) or the import's own `imported` record (source null).
+ */
+export interface ImportedAuditEntry {
+  operation: AuditOperation;
+  userId: string;
+  operatorId: string | null;
+  ip: string | null;
+  details: AuditDetails | null;
+  /** The source system's record: its system, its 000 id and its time. */
+  source?: { system: '000' | '001' | '003'; id000: string | null; operateTime: Date };
+}
+
+/**
  * The only writer of the audit log, and what other modules read it through. Pass the caller's
  * transaction to record() so the record commits with the change it describes.
  */
@@ -35,6 +49,26 @@ export class AuditLogService {
       },
       tx,
     );
+  }
+
+  /** Many entries in one statement, in the caller's transaction (the chain trigger runs for each row, in order). */
+  async recordImported(entries: ImportedAuditEntry[], tx: Tx): Promise<void> {
+    if (entries.length > 0) await this.repository.insertImported(entries, tx);
+  }
+
+  /** Moves entries written here (source NULL) off the given 000 ids, to fresh ones; the import's ids win. */
+  releaseId000s(ids: string[], tx: Tx): Promise<void> {
+    return this.repository.releaseId000s(ids, tx);
+  }
+
+  /** Which of these 000 ids already hold an entry imported from 000. */
+  importedId000s(ids: string[], tx?: Tx): Promise<Set<string>> {
+    return this.repository.importedId000s(ids, tx);
+  }
+
+  /** Moves the 000 id sequence at least to `max`, so entries created afterwards get the next ids. */
+  raiseId000Sequence(max: string, tx: Tx): Promise<void> {
+    return this.repository.raiseId000Sequence(max, tx);
   }
 
   /**

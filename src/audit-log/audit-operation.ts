@@ -13,6 +13,7 @@ export enum AuditOperation {
   BLACKLISTED = 10,
   UNBLACKLISTED = 11,
   REFRESH_TOKEN_REUSE = 12,
+  IMPORTED = 13,
 }
 
 export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
@@ -29,4 +30,5 @@ export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
   [AuditOperation.BLACKLISTED]: 'blacklisted',
   [AuditOperation.UNBLACKLISTED]: 'removed_from_blacklist',
   [AuditOperation.REFRESH_TOKEN_REUSE]: 'refresh_token_reuse_detected',
+  [AuditOperation.IMPORTED]: 'imported',
 };

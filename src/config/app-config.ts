@@ -49,6 +49,8 @@ export class AppConfig {
   readonly userDeleteMinRole!: Role;
   readonly passwordMinLength!: number;
   readonly bodyLimit!: number;
+  /** IMPORT_BODY_LIMIT: the body limit of POST /imports. */
+  readonly importBodyLimit!: number;
   /** Slow-client bounds, in milliseconds (HEADERS_TIMEOUT, REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT). */
   readonly timeouts!: { headersMs: number; requestMs: number; keepAliveMs: number };
   readonly corsOrigins!: string[];
@@ -210,6 +212,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       userDeleteMinRole: env.USER_DELETE_MIN_ROLE,
       passwordMinLength: env.PASSWORD_MIN_LENGTH,
       bodyLimit: env.BODY_LIMIT,
+      importBodyLimit: env.IMPORT_BODY_LIMIT,
       timeouts: {
         headersMs: env.HEADERS_TIMEOUT * 1000,
         requestMs: env.REQUEST_TIMEOUT * 1000,

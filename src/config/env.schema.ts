@@ -130,6 +130,13 @@ export class EnvironmentVariables {
   @Max(10485760)
   BODY_LIMIT = 102400;
 
+  /** Largest body of POST /imports (a source system's export), in bytes. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1073741824)
+  IMPORT_BODY_LIMIT = 20971520;
+
   /** Seconds a client has to send the request line and all headers (408, then close). At most REQUEST_TIMEOUT. */
   @Type(() => Number)
   @IsInt()

@@ -106,6 +106,7 @@ const TABLE: { [A in Action]: Array<{ name: string; target: (self: Actor) => Che
     { name: "someone else's session", target: () => ({ userId: 'someone-else' }), expected: [false, false, false] },
   ],
   'invitation.manage': [{ name: 'any', target: () => null, expected: [false, false, true] }],
+  'import.run': [{ name: 'any', target: () => null, expected: [false, false, true] }],
 };
 
 describe('can(): the access table', () => {

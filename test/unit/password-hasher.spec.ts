@@ -14,7 +14,8 @@ describe('PasswordHasher.needsRehash', () => {
     [hash('m=8192,p=1,t=6'), true],
     [hash('m=19456,p=1,t=3', 'argon2i'), true],
     [hash('m=19456,p=1,t=3', 'argon2id', 16), true],
-    ['$2b$10$abcdefghijklmnopqrstuv', false],
+    ['$2b$10$abcdefghijklmnopqrstuv', false], // not a whole bcrypt hash
+    ['$2b$10$ABCDEFGHIJKLMNOPQRSTUu5eLqEhOX/6Dq0oiuYbNzfSUdOeb5Dfu', true], // imported: becomes argon2id
     ['not a hash', false],
   ])('%s -> %p (configured m=19456, t=3)', (stored, expected) => {
     expect(hasher.needsRehash(stored)).toBe(expected);

@@ -4,6 +4,8 @@ export enum ErrorCode {
   MALFORMED_REQUEST = 40000,
   VALIDATION_FAILED = 40001,
   INVITATION_INVALID = 40002,
+  /** An import's body is not the export its source gives (issue 12). */
+  IMPORT_MALFORMED = 40008,
   UNAUTHENTICATED = 40101,
   WRONG_CREDENTIALS = 40102,
   FORBIDDEN_ROLE = 40301,
@@ -41,6 +43,10 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
   [ErrorCode.INVITATION_INVALID]: {
     status: 400,
     message: { en: 'The invitation code is wrong, expired or used up', zh: '邀请码错误、已过期或已用完' },
+  },
+  [ErrorCode.IMPORT_MALFORMED]: {
+    status: 400,
+    message: { en: 'The body is not an export of the given source system', zh: '请求体不是该来源系统的导出数据' },
   },
   [ErrorCode.UNAUTHENTICATED]: {
     status: 401,

@@ -58,6 +58,8 @@ export interface Checks {
   'session.revoke': { userId: string };
   /** Create, list or revoke invitations. */
   'invitation.manage': null;
+  /** Import a source system's export, or export the users. */
+  'import.run': null;
 }
 
 export type Action = keyof Checks;
@@ -89,6 +91,7 @@ export function can<A extends Action>(actor: Actor, action: A, target: Checks[A]
     case 'user.read-deleted':
     case 'group.read-deleted':
     case 'invitation.manage':
+    case 'import.run':
       return actor.role === 'superadmin';
     case 'user.update':
       return self(check.target.id) || staffOver(actor, check.target);

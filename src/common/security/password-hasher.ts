@@ -3,6 +3,7 @@ import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { Semaphore } from '../concurrency/semaphore';
+import { hashFormat, verifyImported } from './imported-hashes';
 
 /**
  * argon2id at no less than OWASP's minimum (m=19456 KiB, t=2, p=1). Hashing runs on libuv's
@@ -41,6 +42,9 @@ export class PasswordHasher implements OnModuleInit {
    * change of ARGON2_*, an instance still on the old settings leaves stronger hashes alone.
    */
   needsRehash(hash: string): boolean {
+    // An imported hash of another format (Django, bcrypt) is replaced by argon2id at the first successful login.
+    const format = hashFormat(hash);
+    if (format !== null && format !== 'argon2' && format !== 'unusable') return true;
     const parsed = /^\$(argon2(?:id|i|d))\$v=(\d+)\$([^$]+)\$/.exec(hash);
     if (!parsed) return false;
     const params = Object.fromEntries(parsed[3].split(',').map((pair) => pair.split('=') as [string, string]));
@@ -52,11 +56,19 @@ export class PasswordHasher implements OnModuleInit {
     );
   }
 
-  /** Always does one full verification, against the dummy hash when there is no account. */
+  /**
+   * Always does one full verification, against the dummy hash when there is no account or the account
+   * has an unusable (`!...`) or unknown hash, so no format tells whether an account exists. Imported
+   * formats (imported-hashes.ts) are verified in constant time, under the same concurrency limit.
+   */
   async verify(hash: string | null | undefined, password: string): Promise<boolean> {
+    const format = hash ? hashFormat(hash) : null;
     try {
-      const ok = await this.slots.run(() => argon2.verify(hash || this.dummyHash, password));
-      return ok && Boolean(hash);
+      if (hash && format !== null && format !== 'argon2' && format !== 'unusable') {
+        return await this.slots.run(() => verifyImported(format, hash, password));
+      }
+      const ok = await this.slots.run(() => argon2.verify(format === 'argon2' && hash ? hash : this.dummyHash, password));
+      return ok && format === 'argon2';
     } catch {
       return false;
     }

@@ -55,6 +55,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'User logs', description: 'The append-only, hash-chained audit log' },
   { name: 'Blacklist', description: 'Blacklisting users (admin+ on users of a lower role)' },
   { name: 'Invitations', description: 'Invitation codes for admin registrations (superadmin)' },
+  {
+    name: 'Imports',
+    description:
+      'Moving in from the three source systems (superadmin): their exports with users, passwords, source ids and history, and an export of the users',
+  },
   { name: 'Source API 003 (deprecated)', description: "The 003 system's routes under /api/v1/user, in the envelope" },
   { name: 'Source API 001 (deprecated)', description: "The 001 system's routes: `{ result, ... }` bodies, 400/403 for failures" },
   { name: 'Source API 000 (deprecated)', description: "The 000 system's routes: plain JSON, errors as `{ detail }`" },
