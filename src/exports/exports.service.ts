@@ -34,9 +34,15 @@ export const CSV_COLUMNS = [
   'deleted_at',
 ] as const;
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+const SIGNED_NUMBER = /^[+-]\d+$/;
+
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? ((value as { id?: string }).id ?? JSON.stringify(value)) : String(value);
+  const raw = typeof value === 'object' ? ((value as { id?: string }).id ?? JSON.stringify(value)) : String(value);
+  // A cell a spreadsheet would run as a formula (=, @, +, - ...) is kept as text with a leading quote
+  // (OWASP "CSV injection"); a signed number such as a phone number +8613700001111 is left alone.
+  const text = FORMULA_START.test(raw) && !SIGNED_NUMBER.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

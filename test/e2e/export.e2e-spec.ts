@@ -59,6 +59,22 @@ describe('GET /api/v1/exports/users', () => {
     expect(admins.text.trim().split('\r\n')).toHaveLength(2);
   });
 
+  it('keeps a cell that a spreadsheet would run as a formula as text (leading quote), phone numbers as they are', async () => {
+    const sneaky = await createUserWithRole(service.http, 'user', superadmin.token);
+    expectEnvelope(
+      await service.http.patch(
+        `/api/v1/users/${sneaky.id}`,
+        { profile: { name: '=HYPERLINK("http://evil.example")' } },
+        { token: superadmin.token },
+      ),
+      200,
+    );
+    const response = await service.http.get(`/api/v1/exports/users?format=csv&username=${sneaky.username}`, { token: superadmin.token });
+    expect(response.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    const koaRows = await service.http.get('/api/v1/exports/users?format=csv&username=koauser001', { token: superadmin.token });
+    expect(koaRows.text).toContain(',+8613700001111,');
+  });
+
   it('is for superadmins only, and validates format and filters', async () => {
     expectEnvelope(await service.http.get('/api/v1/exports/users?format=csv', { token: admin.token }), 403, 40301);
     expectEnvelope(await service.http.get('/api/v1/exports/users?format=csv'), 401, 40101);
