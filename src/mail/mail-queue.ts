@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { AppConfig } from '../config/app-config';
 import type { Tx } from '../database/transactions';
@@ -22,7 +22,7 @@ export type MailJobHandler = (job: MailJob, attempt: { retryCount: number; retry
  * `expireInSeconds` (its maintenance runs on every instance, one at a time).
  */
 @Injectable()
-export class MailQueue implements OnModuleInit, OnApplicationShutdown {
+export class MailQueue implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('MailQueue');
   private readonly boss: PgBoss;
   private readonly workerIds: string[] = [];
@@ -53,6 +53,10 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
     await this.boss.start();
     await this.boss.createQueue(MAIL_QUEUE);
     this.started = true;
+  }
+
+  /** The workers start once every module is ready (the delivery service has set the handler). */
+  async onApplicationBootstrap(): Promise<void> {
     const handler = this.handler;
     if (!handler) return;
     for (let i = 0; i < WORKERS; i++) {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
@@ -41,7 +41,7 @@ export function mailLanguage(preference: string | null | undefined, requested: L
  * the message is sent or given up; the admin listing never shows it.
  */
 @Injectable()
-export class MailService implements OnModuleInit {
+export class MailService {
   private readonly logger = new Logger('Mail');
   private readonly sealKey: Buffer;
   private readonly domain: string;
@@ -55,9 +55,6 @@ export class MailService implements OnModuleInit {
   ) {
     this.sealKey = Buffer.from(hkdfSync('sha256', config.jwt.secret, 'user-management-service', 'mail-outbox-payload', 32));
     this.domain = new URL(config.mail.publicUrl).hostname || 'localhost';
-  }
-
-  onModuleInit(): void {
     this.queue.setHandler((job, attempt) => this.deliver(job.outboxId, attempt.retryCount >= attempt.retryLimit));
   }
 
