@@ -5,7 +5,7 @@ import type { Tx } from '../database/transactions';
 
 export const MAIL_QUEUE = 'mail';
 /** Deliveries one instance runs at once. */
-const WORKERS = 2;
+const WORKERS = 4;
 
 export interface MailJob {
   outboxId: string;
@@ -60,11 +60,20 @@ export class MailQueue implements OnModuleInit, OnApplicationBootstrap, OnApplic
     const handler = this.handler;
     if (!handler) return;
     for (let i = 0; i < WORKERS; i++) {
-      this.workerIds.push(
-        await this.boss.work<MailJob>(MAIL_QUEUE, { pollingIntervalSeconds: 1, includeMetadata: true, batchSize: 1 }, async ([job]) =>
-          handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit }),
-        ),
+      let workerId = '';
+      workerId = await this.boss.work<MailJob>(
+        MAIL_QUEUE,
+        { pollingIntervalSeconds: 1, includeMetadata: true, batchSize: 1 },
+        async ([job]) => {
+          try {
+            await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          } finally {
+            // pg-boss waits a polling interval after every fetch; a worker that just had a job looks again at once.
+            this.boss.notifyWorker(workerId);
+          }
+        },
       );
+      this.workerIds.push(workerId);
     }
   }
 

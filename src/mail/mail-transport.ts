@@ -22,12 +22,12 @@ export class MailTransport implements OnModuleDestroy {
   private readonly smtp: Transporter | null;
 
   constructor(private readonly config: AppConfig) {
-    const timeoutMs = Math.max(1000, Math.floor((config.mail.sendTimeout * 1000) / 2));
+    const timeoutMs = Math.max(1000, Math.floor((config.mail.sendTimeout * 1000) / 3));
     this.smtp = config.mail.smtpUrl
       ? createTransport({
           url: config.mail.smtpUrl,
-          pool: true,
-          maxConnections: 2,
+          // One connection per message: no pooled connection can hold a message past its attempt's deadline.
+          pool: false,
           connectionTimeout: timeoutMs,
           greetingTimeout: timeoutMs,
           socketTimeout: timeoutMs,
@@ -41,19 +41,29 @@ export class MailTransport implements OnModuleDestroy {
 
   async send(mail: OutgoingMail): Promise<void> {
     if (this.smtp) {
-      await this.smtp.sendMail({
+      await this.withDeadline(this.smtp.sendMail({
         from: this.config.mail.from,
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
-      });
+      }));
       return;
     }
     if (this.config.mail.transport !== 'log') throw new Error('mail delivery is not configured (SMTP_URL)');
     // Development without SMTP_URL: the message is this one line.
     this.logger.log({ mail: { to: mail.to, subject: mail.subject, link: mail.link } }, 'mail (no SMTP_URL: logged, not sent)');
+  }
+
+  /** An attempt that has not finished within 80% of MAIL_SEND_TIMEOUT counts as failed (and is retried). */
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    const ms = Math.floor(this.config.mail.sendTimeout * 800);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from the SMTP server within ${ms} ms`)), ms);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   onModuleDestroy(): void {

@@ -88,19 +88,23 @@ export class MailRepository {
   }
 
   /**
-   * Starts one delivery attempt: counts it and returns the message with its sealed payload, or null
-   * when it is already sent or given up (a duplicate job finds nothing to do). Committed at once, so an
-   * attempt that dies with its process is still counted.
+   * Starts one delivery attempt: counts it and returns the message with its sealed payload. 'done' when
+   * it is already sent or given up (a duplicate job finds nothing to do); 'busy' while another attempt
+   * holds its lease (it began less than `leaseSeconds` ago: the queue is retrying a job whose worker may
+   * still be sending). Committed at once, so an attempt that dies with its process is still counted.
    */
-  async beginAttempt(id: string): Promise<(OutboxRow & { payloadEnc: string | null }) | null> {
+  async beginAttempt(id: string, leaseSeconds: number): Promise<(OutboxRow & { payloadEnc: string | null }) | 'done' | 'busy'> {
     const [rows]: [Array<RawRow & { payload_enc: string | null }>, number] = await this.dataSource.query(
       `UPDATE mail_outbox SET attempts = attempts + 1, status = 'sending', last_attempt_at = clock_timestamp()
-        WHERE id = $1 AND status IN ('pending', 'sending', 'retrying')
+        WHERE id = $1 AND (status IN ('pending', 'retrying')
+                           OR (status = 'sending' AND last_attempt_at < clock_timestamp() - make_interval(secs => $2)))
         RETURNING ${COLUMNS}, payload_enc`,
-      [id],
+      [id, leaseSeconds],
     );
     const raw = rows[0];
-    return raw ? { ...toRow(raw), payloadEnc: raw.payload_enc } : null;
+    if (raw) return { ...toRow(raw), payloadEnc: raw.payload_enc };
+    const state: Array<{ status: MailStatus }> = await this.dataSource.query(`SELECT status FROM mail_outbox WHERE id = $1`, [id]);
+    return state[0]?.status === 'sending' ? 'busy' : 'done';
   }
 
   /** Accepted by the server: the payload (with its token) is erased. */
@@ -111,12 +115,12 @@ export class MailRepository {
     );
   }
 
-  /** A failed attempt: retried later, or given up for good (then the payload is erased too). */
-  async markFailed(id: string, error: string, final: boolean): Promise<void> {
+  /** A failed attempt (number `attempt`): retried later, or given up for good (then the payload is erased too). A later attempt's state wins. */
+  async markFailed(id: string, attempt: number, error: string, final: boolean): Promise<void> {
     await this.dataSource.query(
-      `UPDATE mail_outbox SET status = $3, last_error = $2, payload_enc = CASE WHEN $3 = 'failed' THEN NULL ELSE payload_enc END
-        WHERE id = $1 AND status <> 'sent'`,
-      [id, error.slice(0, 500), final ? 'failed' : 'retrying'],
+      `UPDATE mail_outbox SET status = $3::varchar, last_error = $2, payload_enc = CASE WHEN $3::varchar = 'failed' THEN NULL ELSE payload_enc END
+        WHERE id = $1 AND status = 'sending' AND attempts = $4`,
+      [id, error.slice(0, 500), final ? 'failed' : 'retrying', attempt],
     );
   }
 

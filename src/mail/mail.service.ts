@@ -114,8 +114,11 @@ export class MailService {
    * Message-ID. An error is rethrown so that the queue retries (with backoff) until its retry limit.
    */
   async deliver(outboxId: string, lastAttempt: boolean): Promise<void> {
-    const row = await this.repository.beginAttempt(outboxId);
-    if (!row || !row.payloadEnc) return;
+    const row = await this.repository.beginAttempt(outboxId, this.config.mail.sendTimeout);
+    if (row === 'done') return;
+    // Another worker's attempt may still be under way: try again later (the queue's backoff) rather than send twice.
+    if (row === 'busy') throw new Error('another delivery attempt of this message is still under way');
+    if (!row.payloadEnc) return;
     const messageId = `<${row.id}@${this.domain}>`;
     try {
       const payload = JSON.parse(this.unseal(row.payloadEnc)) as SealedPayload;
@@ -124,7 +127,7 @@ export class MailService {
       await this.repository.markSent(row.id, messageId, new Date());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.repository.markFailed(row.id, message, lastAttempt);
+      await this.repository.markFailed(row.id, row.attempts, message, lastAttempt);
       this.logger.warn({ mail: row.id, attempt: row.attempts, final: lastAttempt, error: message }, 'mail delivery failed');
       throw error;
     }
