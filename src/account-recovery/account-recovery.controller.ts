@@ -59,7 +59,7 @@ export class AccountRecoveryController {
     summary: 'Confirm an email address with the token of a verification link',
     description:
       'Anyone holding a token (from `{PUBLIC_URL}/verify-email?token=...`, valid EMAIL_VERIFY_TTL seconds, 24 h by default). ' +
-      "Sets `email_verified_at`; for a link sent to a new address (an email change), that address replaces the old one and " +
+      'Sets `email_verified_at`; for a link sent to a new address (an email change), that address replaces the old one and ' +
       '`pending_email` is cleared. Audited as 15 (email_verified) or 16 (email_changed). 40003 for a wrong, used, expired or superseded token; ' +
       '40902 when someone else took the new address meanwhile.',
   })
@@ -76,7 +76,7 @@ export class AccountRecoveryController {
   @ApiOperation({
     summary: 'Send my verification link again',
     description:
-      'The token\'s owner. A new link goes to the pending new address if there is one, else to the account\'s unverified address; ' +
+      "The token's owner. A new link goes to the pending new address if there is one, else to the account's unverified address; " +
       'older links stop working. 40903 when there is nothing to verify (or EMAIL_VERIFICATION=off); 50302 in production without SMTP_URL.',
   })
   @ApiEnvelope(null)

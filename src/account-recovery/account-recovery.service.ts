@@ -73,7 +73,10 @@ export class AccountRecoveryService {
       await this.users.setPasswordByReset(tx, user.id, passwordHash);
       await this.sessions.revokeAllForUser(user.id, 'password_reset', tx);
       await this.accountMail.sendPasswordChanged(tx, user, meta.language);
-      await this.audit.record({ operation: AuditOperation.PASSWORD_RESET, userId: user.id, operatorId: user.id, meta, details: { by: 'link' } }, tx);
+      await this.audit.record(
+        { operation: AuditOperation.PASSWORD_RESET, userId: user.id, operatorId: user.id, meta, details: { by: 'link' } },
+        tx,
+      );
     });
     this.accountMail.flush();
   }
@@ -87,8 +90,20 @@ export class AccountRecoveryService {
       if (outcome === 'stale') throw new AppException(ErrorCode.TOKEN_INVALID);
       await this.audit.record(
         outcome === 'changed'
-          ? { operation: AuditOperation.EMAIL_CHANGED, userId: found.userId, operatorId: found.userId, meta, details: { from: previous, to: found.email } }
-          : { operation: AuditOperation.EMAIL_VERIFIED, userId: found.userId, operatorId: found.userId, meta, details: { email: found.email } },
+          ? {
+              operation: AuditOperation.EMAIL_CHANGED,
+              userId: found.userId,
+              operatorId: found.userId,
+              meta,
+              details: { from: previous, to: found.email },
+            }
+          : {
+              operation: AuditOperation.EMAIL_VERIFIED,
+              userId: found.userId,
+              operatorId: found.userId,
+              meta,
+              details: { email: found.email },
+            },
         tx,
       );
     });

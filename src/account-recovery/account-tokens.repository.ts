@@ -17,7 +17,10 @@ export interface AccountToken {
 export class AccountTokensRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(tx: Tx, token: { userId: string; purpose: TokenPurpose; tokenHash: string; email: string | null; ttlSeconds: number }): Promise<void> {
+  async insert(
+    tx: Tx,
+    token: { userId: string; purpose: TokenPurpose; tokenHash: string; email: string | null; ttlSeconds: number },
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO account_tokens (user_id, purpose, token_hash, email, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
       [token.userId, token.purpose, token.tokenHash, token.email, token.ttlSeconds],

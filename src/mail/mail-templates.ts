@@ -46,7 +46,9 @@ export class MailTemplates {
   render(template: MailTemplate, language: MailLanguage, vars: Record<string, string>): RenderedMail {
     const identity = (value: string): string => value;
     return {
-      subject: fill(this.file(template, language, 'subject'), vars, identity).trim().replace(/[\r\n]+/g, ' '),
+      subject: fill(this.file(template, language, 'subject'), vars, identity)
+        .trim()
+        .replace(/[\r\n]+/g, ' '),
       text: fill(this.file(template, language, 'txt'), vars, identity),
       html: fill(this.file(template, language, 'html'), vars, (value) => value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c])),
     };

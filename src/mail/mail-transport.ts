@@ -41,14 +41,16 @@ export class MailTransport implements OnModuleDestroy {
 
   async send(mail: OutgoingMail): Promise<void> {
     if (this.smtp) {
-      await this.withDeadline(this.smtp.sendMail({
-        from: this.config.mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-      }));
+      await this.withDeadline(
+        this.smtp.sendMail({
+          from: this.config.mail.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: mail.messageId,
+        }),
+      );
       return;
     }
     if (this.config.mail.transport !== 'log') throw new Error('mail delivery is not configured (SMTP_URL)');

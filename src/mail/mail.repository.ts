@@ -36,7 +36,8 @@ interface RawRow {
   message_id: string | null;
 }
 
-const COLUMNS = 'id, template, recipient, user_id, language, status, attempts, last_error, created_at, last_attempt_at, sent_at, message_id';
+const COLUMNS =
+  'id, template, recipient, user_id, language, status, attempts, last_error, created_at, last_attempt_at, sent_at, message_id';
 
 function toRow(raw: RawRow): OutboxRow {
   return {
@@ -62,12 +63,28 @@ export class MailRepository {
 
   async insert(
     tx: Tx,
-    message: { template: string; recipient: string; userId: string | null; language: string; payloadEnc: string | null; status: MailStatus; lastError?: string },
+    message: {
+      template: string;
+      recipient: string;
+      userId: string | null;
+      language: string;
+      payloadEnc: string | null;
+      status: MailStatus;
+      lastError?: string;
+    },
   ): Promise<string> {
     const rows: Array<{ id: string }> = await tx.query(
       `INSERT INTO mail_outbox (template, recipient, user_id, language, payload_enc, status, last_error)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [message.template, message.recipient, message.userId, message.language, message.payloadEnc, message.status, message.lastError ?? null],
+      [
+        message.template,
+        message.recipient,
+        message.userId,
+        message.language,
+        message.payloadEnc,
+        message.status,
+        message.lastError ?? null,
+      ],
     );
     return rows[0].id;
   }
@@ -124,14 +141,19 @@ export class MailRepository {
     );
   }
 
-  async list(offset: number, limit: number, filter: { status?: MailStatus; recipient?: string }): Promise<{ rows: OutboxRow[]; count: number; total: number }> {
+  async list(
+    offset: number,
+    limit: number,
+    filter: { status?: MailStatus; recipient?: string },
+  ): Promise<{ rows: OutboxRow[]; count: number; total: number }> {
     const params: unknown[] = [filter.status ?? null, filter.recipient ?? null];
     const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR recipient = $2)`;
     const [rows, counts]: [RawRow[], Array<{ count: number; total: number }>] = await Promise.all([
-      this.dataSource.query(
-        `SELECT ${COLUMNS} FROM mail_outbox WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4`,
-        [...params, offset, limit],
-      ),
+      this.dataSource.query(`SELECT ${COLUMNS} FROM mail_outbox WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4`, [
+        ...params,
+        offset,
+        limit,
+      ]),
       this.dataSource.query(
         `SELECT (SELECT count(*) FROM mail_outbox WHERE ${where})::int AS count, (SELECT count(*) FROM mail_outbox)::int AS total`,
         params,

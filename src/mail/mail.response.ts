@@ -29,7 +29,7 @@ export class MailMessageResponse {
   })
   status!: string;
 
-  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, description: 'Delivery attempts made so far' })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 1000, description: 'Delivery attempts made so far' })
   attempts!: number;
 
   @ApiProperty({ nullable: true, type: String, maxLength: 500, description: 'The last failure (or why a message was suppressed)' })

@@ -89,7 +89,15 @@ export class MailService {
 
   /** A request that sends nothing but is recorded (and counted by rate limits): unknown or blocked addresses. */
   async suppress(tx: Tx, template: MailTemplate, to: string, userId: string | null, reason: string): Promise<void> {
-    await this.repository.insert(tx, { template, recipient: to, userId, language: 'en', payloadEnc: null, status: 'suppressed', lastError: reason });
+    await this.repository.insert(tx, {
+      template,
+      recipient: to,
+      userId,
+      language: 'en',
+      payloadEnc: null,
+      status: 'suppressed',
+      lastError: reason,
+    });
   }
 
   /** How many messages of this template went (or were asked) to this address or account in the last `seconds`. */

@@ -69,9 +69,7 @@ describe('Mail delivery across instances and failures', () => {
     const instances = [a.http, ...others.map((other) => new HttpClient(other.url))];
     const REQUESTS = 60;
     const emails = await register(a.http, REQUESTS);
-    const answers = await Promise.all(
-      emails.map((email, i) => instances[i % 3].post('/api/v1/auth/password/forgot', { email })),
-    );
+    const answers = await Promise.all(emails.map((email, i) => instances[i % 3].post('/api/v1/auth/password/forgot', { email })));
     for (const answer of answers) expectEnvelope(answer, 200);
     await waitFor(async () => smtp.messages.length >= REQUESTS, 60000, `${REQUESTS} messages`);
     // Give any duplicate time to show up.
@@ -91,10 +89,10 @@ describe('Mail delivery across instances and failures', () => {
       );
       return rows[0];
     });
-    console.log(
+    process.stdout.write(
       `three instances: ${REQUESTS} requests, ${smtp.messages.length} messages received, ${perRecipient.size} recipients, ` +
         `${ids.size} distinct Message-IDs; latency commit -> SMTP accept p50 ${Math.round(stats.p50)} ms, p99 ${Math.round(stats.p99)} ms, max ${Math.round(stats.max)} ms ` +
-        `(queue wait p50 ${Math.round(stats.wait50)} ms, SMTP send p50 ${Math.round(stats.send50)} ms)`,
+        `(queue wait p50 ${Math.round(stats.wait50)} ms, SMTP send p50 ${Math.round(stats.send50)} ms)\n`,
     );
     expect(smtp.messages).toHaveLength(REQUESTS);
     expect(perRecipient.size).toBe(REQUESTS);
@@ -109,18 +107,18 @@ describe('Mail delivery across instances and failures', () => {
     const [email] = await register(a.http, 1);
     await smtp.down();
     try {
-    expectEnvelope(await a.http.post('/api/v1/auth/password/forgot', { email }), 200);
-    await waitFor(
-      async () => {
-        const [row] = await outboxOf(a, email);
-        return row?.attempts >= 2 && row.status === 'retrying';
-      },
-      60000,
-      'two failed attempts',
-    );
-    const down = (await outboxOf(a, email))[0];
-    expect(down.status).toBe('retrying');
-    expect(down.last_error).toEqual(expect.any(String));
+      expectEnvelope(await a.http.post('/api/v1/auth/password/forgot', { email }), 200);
+      await waitFor(
+        async () => {
+          const [row] = await outboxOf(a, email);
+          return row?.attempts >= 2 && row.status === 'retrying';
+        },
+        60000,
+        'two failed attempts',
+      );
+      const down = (await outboxOf(a, email))[0];
+      expect(down.status).toBe('retrying');
+      expect(down.last_error).toEqual(expect.any(String));
     } finally {
       await smtp.up();
     }

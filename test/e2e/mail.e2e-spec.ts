@@ -91,7 +91,11 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
     const expired = await service.http.post('/api/v1/auth/password/reset', { token: mail.token, new_password: 'brand-new-pass-1' });
     expect(expired.status).toBe(400);
     expect(expired.body.errorCode).toBe(40003);
-    for (const body of [{ token: null, new_password: 'brand-new-pass-1' }, { token: mail.token, new_password: '123' }, { token: 'a'.repeat(129), new_password: 'x'.repeat(10) }]) {
+    for (const body of [
+      { token: null, new_password: 'brand-new-pass-1' },
+      { token: mail.token, new_password: '123' },
+      { token: 'a'.repeat(129), new_password: 'x'.repeat(10) },
+    ]) {
       const invalid = await service.http.post('/api/v1/auth/password/reset', body);
       expect(invalid.status).toBe(400);
       expect(invalid.body.errorCode).toBe(40001);
@@ -200,7 +204,9 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
     const [confirm] = await smtp.waitFor(newEmail);
     expect(confirm.link).toMatch(/\/verify-email\?token=/);
     const notices = await smtp.waitFor(user.email, 2);
-    expect(notices.some((mail) => mail.subject === 'A change of your email address was requested' && mail.text.includes(newEmail))).toBe(true);
+    expect(notices.some((mail) => mail.subject === 'A change of your email address was requested' && mail.text.includes(newEmail))).toBe(
+      true,
+    );
     // Meanwhile the old address still signs in, and staff see the pending one.
     await login(service.http, { email: user.email }, user.password);
     const staffView = await service.http.get(`/api/v1/users/${user.id}`, { token: roles.admin.token });
@@ -241,10 +247,16 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
     expectEnvelope(bySuperadmin, 200);
     const byUser = await service.http.post(`/api/v1/users/${user.id}/password-reset`, {}, { token: roles.user.token });
     expect(byUser.body.errorCode).toBe(40301);
-    const missing = await service.http.post(`/api/v1/users/00000000-0000-4000-8000-000000000000/password-reset`, {}, { token: roles.admin.token });
+    const missing = await service.http.post(
+      `/api/v1/users/00000000-0000-4000-8000-000000000000/password-reset`,
+      {},
+      { token: roles.admin.token },
+    );
     expect(missing.body.errorCode).toBe(40401);
     expect((await service.http.post(`/api/v1/users/${user.id}/password-reset`, {})).status).toBe(401);
-    expect((await service.http.post(`/api/v1/users/not-a-uuid/password-reset`, {}, { token: roles.admin.token })).body.errorCode).toBe(40001);
+    expect((await service.http.post(`/api/v1/users/not-a-uuid/password-reset`, {}, { token: roles.admin.token })).body.errorCode).toBe(
+      40001,
+    );
     const logs = await service.http.get(`/api/v1/users/${user.id}/user-logs?operation=17`, { token: roles.admin.token });
     expect(logs.body.data.data).toHaveLength(1);
     expect(logs.body.data.data[0].operation_name).toBe('password_reset_link_sent_by_staff');
@@ -256,7 +268,19 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
     expect(list.body.data.data.length).toBeGreaterThan(0);
     const first = list.body.data.data[0];
     expect(Object.keys(first).sort()).toEqual(
-      ['attempts', 'created_at', 'id', 'language', 'last_attempt_at', 'last_error', 'recipient', 'sent_at', 'status', 'template', 'user_id'].sort(),
+      [
+        'attempts',
+        'created_at',
+        'id',
+        'language',
+        'last_attempt_at',
+        'last_error',
+        'recipient',
+        'sent_at',
+        'status',
+        'template',
+        'user_id',
+      ].sort(),
     );
     for (const mail of smtp.messages) if (mail.token) expect(list.text).not.toContain(mail.token);
     expect(list.text).not.toContain('token=');

@@ -55,6 +55,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'User logs', description: 'The append-only, hash-chained audit log' },
   { name: 'Blacklist', description: 'Blacklisting users (admin+ on users of a lower role)' },
   { name: 'Invitations', description: 'Invitation codes for admin registrations (superadmin)' },
+  {
+    name: 'Mail',
+    description:
+      'The mail outbox (superadmin): password-reset, email-verification and notice messages with their delivery status; never their links or tokens',
+  },
   { name: 'Source API 003 (deprecated)', description: "The 003 system's routes under /api/v1/user, in the envelope" },
   { name: 'Source API 001 (deprecated)', description: "The 001 system's routes: `{ result, ... }` bodies, 400/403 for failures" },
   { name: 'Source API 000 (deprecated)', description: "The 000 system's routes: plain JSON, errors as `{ detail }`" },
