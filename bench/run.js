@@ -380,7 +380,15 @@ async function main() {
         `${mail.retries} retries), drained ${((Date.now() - drained) / 1000).toFixed(1)} s after the scenario; ` +
         `commit -> SMTP accept p50 ${Math.round(mail.p50)} ms, p99 ${Math.round(mail.p99)} ms`,
     );
-    results['forgot: reset mails delivered'] = { rps: null, p50: mail.p50, p95: null, p99: mail.p99, errors: mail.other, sent: mail.sent, accepted: mailsAccepted };
+    results['forgot: reset mails delivered'] = {
+      rps: null,
+      p50: mail.p50,
+      p95: null,
+      p99: mail.p99,
+      errors: mail.other,
+      sent: mail.sent,
+      accepted: mailsAccepted,
+    };
   }
   smtp.close();
 
