@@ -41,31 +41,19 @@ export class MailTransport implements OnModuleDestroy {
 
   async send(mail: OutgoingMail): Promise<void> {
     if (this.smtp) {
-      await this.withDeadline(
-        this.smtp.sendMail({
-          from: this.config.mail.from,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          messageId: mail.messageId,
-        }),
-      );
+      await this.smtp.sendMail({
+        from: this.config.mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+      });
       return;
     }
     if (this.config.mail.transport !== 'log') throw new Error('mail delivery is not configured (SMTP_URL)');
     // Development without SMTP_URL: the message is this one line.
     this.logger.log({ mail: { to: mail.to, subject: mail.subject, link: mail.link } }, 'mail (no SMTP_URL: logged, not sent)');
-  }
-
-  /** An attempt that has not finished within 80% of MAIL_SEND_TIMEOUT counts as failed (and is retried). */
-  private withDeadline<T>(work: Promise<T>): Promise<T> {
-    const ms = Math.floor(this.config.mail.sendTimeout * 800);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from the SMTP server within ${ms} ms`)), ms);
-    });
-    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   onModuleDestroy(): void {

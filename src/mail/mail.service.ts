@@ -128,16 +128,38 @@ export class MailService {
     if (row === 'busy') throw new Error('another delivery attempt of this message is still under way');
     if (!row.payloadEnc) return;
     const messageId = `<${row.id}@${this.domain}>`;
-    try {
-      const payload = JSON.parse(this.unseal(row.payloadEnc)) as SealedPayload;
+    const attempt = row.attempts;
+    // The send and its "sent" mark run to their end even past the deadline below: a late acceptance is still recorded,
+    // and the row's lease keeps any retry from sending again until MAIL_SEND_TIMEOUT after this attempt began.
+    const sending = (async (): Promise<void> => {
+      const payload = JSON.parse(this.unseal(row.payloadEnc as string)) as SealedPayload;
       const rendered = this.templates.render(row.template as MailTemplate, row.language as MailLanguage, payload.vars);
       await this.transport.send({ ...rendered, to: row.recipient, messageId, link: payload.link });
       await this.repository.markSent(row.id, messageId, new Date());
-    } catch (error) {
+    })();
+    const failed = async (error: unknown): Promise<never> => {
       const message = error instanceof Error ? error.message : String(error);
-      await this.repository.markFailed(row.id, row.attempts, message, lastAttempt);
-      this.logger.warn({ mail: row.id, attempt: row.attempts, final: lastAttempt, error: message }, 'mail delivery failed');
+      await this.repository.markFailed(row.id, attempt, message, lastAttempt);
+      this.logger.warn({ mail: row.id, attempt, final: lastAttempt, error: message }, 'mail delivery failed');
       throw error;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadlineMs = Math.floor(this.config.mail.sendTimeout * 800);
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deadlineMs);
+    });
+    try {
+      const outcome = await Promise.race([sending.then(() => 'done' as const), deadline]);
+      if (outcome === 'late') {
+        // Still under way: a failure later is recorded then; the queue retries, and waits for the lease.
+        sending.catch((error: unknown) => failed(error).catch(() => undefined));
+        throw new Error(`no answer from the SMTP server within ${deadlineMs} ms`);
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('no answer from the SMTP server')) throw error;
+      await failed(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
