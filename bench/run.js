@@ -12,6 +12,7 @@ const { randomBytes } = require('node:crypto');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
+const { SMTPServer } = require('smtp-server');
 const autocannon = require('autocannon');
 const argon2 = require('argon2');
 const { loadDataSet, loadedUsers } = require('./load-data');
@@ -158,7 +159,28 @@ async function main() {
   }
   const dbName = `ums_bench_${USERS}`;
   const dbUrl = databaseUrl(adminUrl, dbName);
-  const serviceEnv = serviceEnvironment(dbUrl);
+  // The forgot scenario has a real SMTP server in the loop (the smtp-server package, accepting everything).
+  let mailsAccepted = 0;
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    closeTimeout: 100,
+    onData: (stream, _session, callback) => {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        mailsAccepted += 1;
+        callback();
+      });
+    },
+  });
+  const smtpPort = await freePort();
+  await new Promise((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+  const serviceEnv = serviceEnvironment(dbUrl, {
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PASSWORD_RESET_MAX_PER_HOUR: '1000',
+    MAIL_RETRY_DELAY: '1',
+  });
   const jwtSecret = serviceEnv.JWT_SECRET;
   const port = await freePort();
 
@@ -200,7 +222,7 @@ async function main() {
 
   const sample = await withClient(dbUrl, async (client) => {
     const users = await client.query(
-      `SELECT id, username FROM users u WHERE role = 'user' AND state = 1 AND deleted_at IS NULL
+      `SELECT id, username, email FROM users u WHERE role = 'user' AND state = 1 AND deleted_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0)
         ORDER BY random() LIMIT 1000`,
     );
@@ -229,6 +251,7 @@ async function main() {
   const pinyin = rotating(sample.pinyin);
   const chineseNames = rotating(sample.chinese);
   const loginUsers = rotating(sample.users.slice(1, 200).map((u) => u.username));
+  const forgotEmails = rotating(sample.users.map((u) => u.email));
   let registered = 0;
   const runTag = randomBytes(3).toString('hex');
   const auth = (token) => ({ authorization: `Bearer ${token}` });
@@ -294,6 +317,15 @@ async function main() {
       limit: 'argon2id verify (raw)',
     },
     {
+      name: 'POST /auth/password/forgot (SMTP in the loop)',
+      request: {
+        method: 'POST',
+        path: '/api/v1/auth/password/forgot',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: forgotEmails() }) }),
+      },
+    },
+    {
       name: 'POST /auth/register',
       request: {
         method: 'POST',
@@ -326,6 +358,41 @@ async function main() {
       results['GET /health/live during logins'] = health;
     }
   });
+
+  if (results['POST /auth/password/forgot (SMTP in the loop)']) {
+    // Every reset mail the scenario queued is delivered (the queue drains), then: how long from commit to SMTP accept.
+    const drained = Date.now();
+    const open = () =>
+      withClient(dbUrl, async (client) =>
+        Number((await client.query(`SELECT count(*) FROM mail_outbox WHERE status IN ('pending', 'sending', 'retrying')`)).rows[0].count),
+      );
+    while ((await open()) > 0 && Date.now() - drained < 300000) await new Promise((resolve) => setTimeout(resolve, 500));
+    const mail = await withClient(dbUrl, async (client) => {
+      const { rows } = await client.query(
+        `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent, count(*) FILTER (WHERE status <> 'sent')::int AS other,
+                sum(GREATEST(attempts - 1, 0))::int AS retries,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at) * 1000) AS p50,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at) * 1000) AS p99
+           FROM mail_outbox WHERE template = 'password-reset'`,
+      );
+      return rows[0];
+    });
+    log(
+      `  forgot: ${mail.sent} reset mails sent (${mailsAccepted} messages accepted by the SMTP server, ${mail.other} not sent, ` +
+        `${mail.retries} retries), drained ${((Date.now() - drained) / 1000).toFixed(1)} s after the scenario; ` +
+        `commit -> SMTP accept p50 ${Math.round(mail.p50)} ms, p99 ${Math.round(mail.p99)} ms`,
+    );
+    results['forgot: reset mails delivered'] = {
+      rps: null,
+      p50: mail.p50,
+      p95: null,
+      p99: mail.p99,
+      errors: mail.other,
+      sent: mail.sent,
+      accepted: mailsAccepted,
+    };
+  }
+  smtp.close();
 
   if (!only || only.test('login')) {
     log('  raw argon2id verification rate');

@@ -13,6 +13,7 @@ import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
 import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAuthChangeNotifications';
 import { SourceIds1795242000000 } from './1795242000000-SourceIds';
 import { ImportedHistory1795244000000 } from './1795244000000-ImportedHistory';
+import { MailOutbox1795245000000 } from './1795245000000-MailOutbox';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DropAuthChangeNotifications1795241000000,
   SourceIds1795242000000,
   ImportedHistory1795244000000,
+  MailOutbox1795245000000,
 ];

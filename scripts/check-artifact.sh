@@ -37,6 +37,7 @@ fi
 npm run build --silent
 cp package.json package-lock.json "$work/"
 cp -r dist "$work/dist"
+cp -r templates "$work/templates"
 rm -f "$work"/dist/bundle/*.warm-cache
 (cd "$work" && npm ci --omit=dev --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
 sh scripts/prune-production.sh "$work/node_modules"

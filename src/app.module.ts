@@ -1,3 +1,5 @@
+import { AccountRecoveryModule } from './account-recovery/account-recovery.module';
+import { MailModule } from './mail/mail.module';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuditLogModule, AuditLogRoutesModule } from './audit-log/audit-log.module';
@@ -43,6 +45,8 @@ export class AppModule {
         AuditLogModule,
         UsersModule,
         AuthModule,
+        MailModule,
+        AccountRecoveryModule,
         GroupsModule,
         OccupationsModule,
         AuditLogRoutesModule,

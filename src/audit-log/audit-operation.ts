@@ -14,6 +14,10 @@ export enum AuditOperation {
   UNBLACKLISTED = 11,
   REFRESH_TOKEN_REUSE = 12,
   IMPORTED = 13,
+  PASSWORD_RESET = 14,
+  EMAIL_VERIFIED = 15,
+  EMAIL_CHANGED = 16,
+  PASSWORD_RESET_LINK_SENT = 17,
 }
 
 export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
@@ -31,4 +35,8 @@ export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
   [AuditOperation.UNBLACKLISTED]: 'removed_from_blacklist',
   [AuditOperation.REFRESH_TOKEN_REUSE]: 'refresh_token_reuse_detected',
   [AuditOperation.IMPORTED]: 'imported',
+  [AuditOperation.PASSWORD_RESET]: 'password_reset',
+  [AuditOperation.EMAIL_VERIFIED]: 'email_verified',
+  [AuditOperation.EMAIL_CHANGED]: 'email_changed',
+  [AuditOperation.PASSWORD_RESET_LINK_SENT]: 'password_reset_link_sent_by_staff',
 };

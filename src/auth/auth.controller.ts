@@ -48,10 +48,10 @@ export class AuthController {
     description:
       'Anyone, by username or email. One message for every wrong credential (40102). After LOGIN_MAX_FAILURES wrong ' +
       'passwords for the same identifier the identifier is locked for LOGIN_LOCK_SECONDS (42901 with Retry-After, even ' +
-      'with the right password). 40302/40303 are told only after a correct password. Rate limited per client.',
+      'with the right password). 40302/40303 (and 40304, email not verified, with EMAIL_VERIFICATION=required) are told only after a correct password. Rate limited per client.',
   })
   @ApiEnvelope(LoginResponse)
-  @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.TOO_MANY_REQUESTS)
+  @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.EMAIL_NOT_VERIFIED, E.TOO_MANY_REQUESTS)
   login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<LoginResponse> {
     return this.auth.login(body, meta);
   }
@@ -93,9 +93,14 @@ export class AuthController {
 
   @Patch('me')
   @Authenticated()
-  @ApiOperation({ summary: 'Update my account and profile', description: 'Not role, state or password (see PUT /auth/password).' })
+  @ApiOperation({
+    summary: 'Update my account and profile',
+    description:
+      'Not role, state or password (see PUT /auth/password). ' +
+      'A new `email` does not replace the old one at once: the answer keeps the old `email` and shows the new address in `pending_email` until the link mailed to it is followed (POST /auth/email/verify); a notice goes to the old address. Repeating the current address cancels a pending change. With EMAIL_VERIFICATION=off the change applies at once; in production without SMTP_URL it answers 50302.',
+  })
   @ApiEnvelope(UserResponse)
-  @ApiErrors(E.VALIDATION_FAILED, E.UNAUTHENTICATED, E.USERNAME_TAKEN, E.EMAIL_TAKEN)
+  @ApiErrors(E.VALIDATION_FAILED, E.UNAUTHENTICATED, E.USERNAME_TAKEN, E.EMAIL_TAKEN, E.MAIL_NOT_CONFIGURED)
   updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateMeDto, @ClientMeta() meta: RequestMeta): Promise<UserResponse> {
     return this.auth.updateMe(user, body, meta);
   }

@@ -1,3 +1,4 @@
+import { AccountMailModule } from '../account-recovery/account-mail.module';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -18,7 +19,7 @@ import { SessionsModule } from './sessions.module';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
+  imports: [UsersModule, AccountMailModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
   controllers: [AuthController, LoginStatusController],
   providers: [
     AuthService,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { AccountMailService } from '../account-recovery/account-mail.service';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
 import { InvitationsService } from '../invitations/invitations.service';
@@ -32,6 +33,7 @@ import { TokensService } from './tokens.service';
 const LOGIN_BLOCK_ERRORS: Record<Exclude<BlockReason, 'deleted'>, ErrorCode> = {
   disabled: ErrorCode.ACCOUNT_DISABLED,
   blacklisted: ErrorCode.ACCOUNT_BLACKLISTED,
+  unverified: ErrorCode.EMAIL_NOT_VERIFIED,
 };
 
 function sameSecret(a: string, b: string): boolean {
@@ -53,6 +55,7 @@ export class AuthService {
     private readonly invitations: InvitationsService,
     private readonly metrics: MetricsService,
     private readonly policy: AccessPolicy,
+    private readonly accountMail: AccountMailService,
   ) {}
 
   /**
@@ -109,7 +112,7 @@ export class AuthService {
   /**
    * Login by username or email. Every wrong credential gets the same answer after the same work
    * (a full argon2 verification, against a dummy hash when there is no such account). What blocks
-   * the account (SessionsRepository's ACCOUNT_BLOCKS) is told only after a correct password.
+   * the account (SessionsRepository's BLOCKS) is told only after a correct password.
    * `staffOnly` (the 001 API's admin login) turns away accounts with the user role like a wrong password.
    */
   async login(body: LoginDto, meta: RequestMeta, options: { staffOnly?: boolean } = {}): Promise<LoginResponse> {
@@ -257,8 +260,12 @@ export class AuthService {
       if (!(await this.users.swapPasswordHash(tx, user.id, next, passwordHash)))
         throw AppException.validation([{ field: 'old_password', message: bilingual('the current password is incorrect') }]);
       await this.sessions.revokeAllForUser(user.id, 'password_changed', tx, user.sessionId);
+      // The "password changed" notice, when mail can be sent.
+      const owner = this.accountMail.available ? await this.users.findById(user.id, { tx }) : null;
+      if (owner) await this.accountMail.sendPasswordChanged(tx, owner, meta.language);
       await this.audit.record({ operation: AuditOperation.PASSWORD_CHANGED, userId: user.id, operatorId: user.id, meta }, tx);
     });
+    this.accountMail.flush();
   }
 
   async listSessions(user: AuthUser, page: PaginationQuery): Promise<Page<SessionResponse>> {

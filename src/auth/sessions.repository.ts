@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { preparedQuery } from '../common/database/prepared';
-import type { Role } from '../config/app-config';
+import { AppConfig, type Role } from '../config/app-config';
 import type { Tx } from '../database/transactions';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
@@ -12,23 +12,28 @@ import { Session } from './entities/session.entity';
  * over the users row `u`, in order of precedence (the first one is the answer a login gives). The
  * per-request check, refresh, login and the login-status report are all built from this list, so a
  * new reason (an unverified email, a pending second factor) is one line here plus its test.
+ * `unverified` is in force only with EMAIL_VERIFICATION=required: the SQL below is built once per
+ * process from the configuration (`blockSql`), so the other modes run exactly the statements they ran before.
  */
 const BLOCKS = [
   ['deleted', 'u.deleted_at IS NOT NULL'],
   ['disabled', 'u.state <> 1'],
   ['blacklisted', 'EXISTS (SELECT 1 FROM black_list b WHERE b.user_id = u.id AND b.is_delete = 0)'],
+  ['unverified', 'u.email_verified_at IS NULL', { onlyWhen: 'email-verification-required' }],
 ] as const;
 
 export type BlockReason = (typeof BLOCKS)[number][0];
 
-/** Every reason that blocks the account, in precedence order (an empty array: usable). */
-const ACCOUNT_BLOCKS = `array_remove(ARRAY[${BLOCKS.map(([reason, condition]) => `CASE WHEN ${condition} THEN '${reason}' END`).join(', ')}], NULL)::text[]`;
-
-/** The same list as plain conjuncts, for the hot path: the planner sees simple predicates and an anti-join. */
-const ACCOUNT_USABLE = BLOCKS.map(([, condition]) => `NOT (${condition})`).join(' AND ');
-
-/** A session is usable while it is neither revoked nor expired and its account has no block. */
-const SESSION_USABLE = `s.revoked_at IS NULL AND s.expires_at > now() AND ${ACCOUNT_USABLE}`;
+/** The SQL built from BLOCKS for this process's configuration. */
+export function blockSql(emailVerificationRequired: boolean): { accountBlocks: string; sessionUsable: string } {
+  const blocks = BLOCKS.filter((block) => block.length === 2 || emailVerificationRequired);
+  /** Every reason that blocks the account, in precedence order (an empty array: usable). */
+  const accountBlocks = `array_remove(ARRAY[${blocks.map(([reason, condition]) => `CASE WHEN ${condition} THEN '${reason}' END`).join(', ')}], NULL)::text[]`;
+  /** The same list as plain conjuncts, for the hot path: the planner sees simple predicates and an anti-join. */
+  const accountUsable = blocks.map(([, condition]) => `NOT (${condition})`).join(' AND ');
+  /** A session is usable while it is neither revoked nor expired and its account has no block. */
+  return { accountBlocks, sessionUsable: `s.revoked_at IS NULL AND s.expires_at > now() AND ${accountUsable}` };
+}
 
 export type RevokeReason =
   'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'disabled' | 'deleted' | 'blacklisted' | 'refresh_reuse';
@@ -63,7 +68,14 @@ export interface RefreshTokenState {
 /** Sessions and refresh tokens: the auth module's tables. */
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly sql: { accountBlocks: string; sessionUsable: string };
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.sql = blockSql(config.mail.verification === 'required');
+  }
 
   /** The per-request check: the session's user when the session is usable (one indexed read, prepared). */
   async usableSession(sessionId: string, userId: string): Promise<{ id: string; username: string; role: Role } | null> {
@@ -73,7 +85,7 @@ export class SessionsRepository {
       `SELECT u.id, u.username, u.role
          FROM sessions s
          JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND ${SESSION_USABLE}`,
+        WHERE s.id = $1 AND s.user_id = $2 AND ${this.sql.sessionUsable}`,
       [sessionId, userId],
     );
     return rows[0] ?? null;
@@ -97,7 +109,7 @@ export class SessionsRepository {
     const rows = await preparedQuery<{ id: string; username: string; role: Role; password_hash: string; blocks: BlockReason[] }>(
       this.dataSource,
       `login-account-${variant}`,
-      `SELECT u.id, u.username, u.role, u.password_hash, ${ACCOUNT_BLOCKS} AS blocks FROM users u WHERE ${match}`,
+      `SELECT u.id, u.username, u.role, u.password_hash, ${this.sql.accountBlocks} AS blocks FROM users u WHERE ${match}`,
       values,
     );
     const row = rows[0];
@@ -107,7 +119,7 @@ export class SessionsRepository {
   /** Every reason that blocks this account now (the login-status report). */
   async blocksOf(userId: string): Promise<BlockReason[]> {
     const rows: Array<{ blocks: BlockReason[] }> = await this.dataSource.query(
-      `SELECT ${ACCOUNT_BLOCKS} AS blocks FROM users u WHERE u.id = $1`,
+      `SELECT ${this.sql.accountBlocks} AS blocks FROM users u WHERE u.id = $1`,
       [userId],
     );
     return rows[0]?.blocks ?? [];
@@ -146,7 +158,7 @@ export class SessionsRepository {
     }> = await tx.query(
       `SELECT rt.id, rt.session_id, rt.successor_enc, s.user_id, s.created_at AS session_created_at,
               EXTRACT(EPOCH FROM (now() - rt.used_at))::float8 AS used_seconds_ago,
-              (rt.expires_at > now() AND ${SESSION_USABLE}) AS usable
+              (rt.expires_at > now() AND ${this.sql.sessionUsable}) AS usable
          FROM refresh_tokens rt
          JOIN sessions s ON s.id = rt.session_id
          JOIN users u ON u.id = s.user_id

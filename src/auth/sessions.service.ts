@@ -29,7 +29,7 @@ function hashToken(token: string): string {
 
 /**
  * Sessions and their refresh tokens. A session is what an access token names (`sid`); whether it
- * is still usable is decided by one definition (SessionsRepository's SESSION_USABLE), read from the
+ * is still usable is decided by one definition (SessionsRepository's blockSql), read from the
  * database on every request, so a revocation committed by any instance ends its tokens at once.
  */
 @Injectable()
@@ -53,7 +53,7 @@ export class SessionsService {
     return user ? { id: user.id, username: user.username, role: user.role, sessionId } : null;
   }
 
-  /** The account a login names, with its hash and every reason that blocks it (see ACCOUNT_BLOCKS). */
+  /** The account a login names, with its hash and every reason that blocks it (see blockSql). */
   loginAccount(identifier: LoginIdentifier): Promise<LoginAccount | null> {
     return this.sessions.loginAccount(identifier);
   }

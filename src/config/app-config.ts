@@ -63,6 +63,21 @@ export class AppConfig {
   /** After SIGTERM, /health/ready fails for this long while requests are still served, so load balancers move away first. */
   readonly shutdownDrainSeconds!: number;
   readonly argon2!: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
+  readonly mail!: {
+    smtpUrl: string | undefined;
+    from: string;
+    publicUrl: string;
+    templatesDir: string | undefined;
+    /** Outside production without SMTP_URL each message is a JSON log line; in production without it the mail flows answer 503. */
+    transport: 'smtp' | 'log' | 'none';
+    verification: 'off' | 'optional' | 'required';
+    resetTtl: number;
+    verifyTtl: number;
+    resetMaxPerHour: number;
+    retryDelay: number;
+    retryLimit: number;
+    sendTimeout: number;
+  };
   /** The per-process cache of the per-request session check (size 0: off). */
 }
 
@@ -169,6 +184,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
   if (env.SUPERADMIN_PASSWORD && (env.SUPERADMIN_PASSWORD.length < env.PASSWORD_MIN_LENGTH || env.SUPERADMIN_PASSWORD.length > 128)) {
     problems.push(`SUPERADMIN_PASSWORD must be ${env.PASSWORD_MIN_LENGTH} to 128 characters`);
   }
+  if (isProduction && !env.SMTP_URL && env.EMAIL_VERIFICATION === 'required') {
+    problems.push('EMAIL_VERIFICATION=required needs SMTP_URL in production (no account could ever be verified)');
+  }
   if (env.HEADERS_TIMEOUT > env.REQUEST_TIMEOUT) problems.push('HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -238,6 +256,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
         timeCost: env.ARGON2_TIME_COST,
         parallelism: env.ARGON2_PARALLELISM,
         concurrency: env.ARGON2_CONCURRENCY || availableParallelism(),
+      },
+      mail: {
+        smtpUrl: env.SMTP_URL,
+        from: env.MAIL_FROM,
+        publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+        templatesDir: env.MAIL_TEMPLATES_DIR ? resolve(process.cwd(), env.MAIL_TEMPLATES_DIR) : undefined,
+        transport: env.SMTP_URL ? 'smtp' : isProduction ? 'none' : 'log',
+        verification: env.EMAIL_VERIFICATION,
+        resetTtl: env.PASSWORD_RESET_TTL,
+        verifyTtl: env.EMAIL_VERIFY_TTL,
+        resetMaxPerHour: env.PASSWORD_RESET_MAX_PER_HOUR,
+        retryDelay: env.MAIL_RETRY_DELAY,
+        retryLimit: env.MAIL_RETRY_LIMIT,
+        sendTimeout: env.MAIL_SEND_TIMEOUT,
       },
     }),
   );

@@ -249,4 +249,69 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(64)
   ARGON2_CONCURRENCY = 0;
+
+  // Mail (account recovery, email verification): src/mail/.
+  /** `smtp://user:pass@host:port` (or smtps://). Unset: outside production each mail is one JSON log line; in production the mail flows answer 503. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  @MaxLength(2000)
+  SMTP_URL?: string;
+
+  @IsString()
+  @MaxLength(320)
+  MAIL_FROM = 'User Management <no-reply@localhost>';
+
+  /** Base of every link in a mail (no trailing slash needed). */
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  @MaxLength(2000)
+  PUBLIC_URL = 'http://localhost:3000';
+
+  @IsIn(['off', 'optional', 'required'])
+  EMAIL_VERIFICATION: 'off' | 'optional' | 'required' = 'optional';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  PASSWORD_RESET_TTL = 1800;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(2592000)
+  EMAIL_VERIFY_TTL = 86400;
+
+  /** Reset mails per address (and per account) per hour, counted in the outbox, so the limit holds across instances. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  PASSWORD_RESET_MAX_PER_HOUR = 5;
+
+  /** A directory with {en,zh-CN}/<template>.{subject,txt,html} files that replace the built-in ones. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MAIL_TEMPLATES_DIR?: string;
+
+  /** First retry delay in seconds; each later retry waits twice as long (pg-boss retryBackoff). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MAIL_RETRY_DELAY = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  MAIL_RETRY_LIMIT = 10;
+
+  /** Seconds one delivery attempt may take; an attempt whose instance died is retried after this long. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(600)
+  MAIL_SEND_TIMEOUT = 60;
 }

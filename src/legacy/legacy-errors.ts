@@ -47,6 +47,7 @@ const RESULT_001: Partial<Record<ErrorCode, { status: number; result: string }>>
   [ErrorCode.FORBIDDEN_ROLE]: { status: 403, result: 'Permission denied' },
   [ErrorCode.ACCOUNT_DISABLED]: { status: 403, result: 'This account is disabled' },
   [ErrorCode.ACCOUNT_BLACKLISTED]: { status: 403, result: 'This account is blacklisted' },
+  [ErrorCode.EMAIL_NOT_VERIFIED]: { status: 403, result: 'This email address is not verified' },
   [ErrorCode.NOT_FOUND]: { status: 400, result: 'Not found' },
   [ErrorCode.CONFLICT]: { status: 400, result: 'Conflict' },
 };

@@ -63,7 +63,13 @@ export class SuperadminBootstrapService {
     if (existing.length > 0) return false;
     try {
       await this.users.create(
-        { username: credentials.username, email: credentials.email.toLowerCase(), password: credentials.password, role: 'superadmin' },
+        {
+          username: credentials.username,
+          email: credentials.email.toLowerCase(),
+          password: credentials.password,
+          role: 'superadmin',
+          emailVerified: true,
+        },
         { actor: null, meta: { ip: null, userAgent: 'bootstrap' }, details: { source: 'bootstrap' } },
       );
       this.logger.log(`superadmin ${credentials.username} created`);

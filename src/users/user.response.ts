@@ -174,6 +174,24 @@ export class UserResponse {
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Only for superadmins (deleted users)' })
   deleted_at?: string | null;
 
+  @ApiPropertyOptional({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the email address was proved by the link sent to it (null: not yet). For the user themself and staff',
+  })
+  email_verified_at?: string | null;
+
+  @ApiPropertyOptional({
+    format: 'email',
+    nullable: true,
+    type: String,
+    maxLength: 254,
+    description:
+      'A new address asked for (PATCH) and not yet confirmed through the link sent to it; `email` keeps the old address until then. For the user themself and staff',
+  })
+  pending_email?: string | null;
+
   /** The fields `viewer` may see of `user` (visibilityFor), copied one by one. */
   static from(user: User, viewer: UserViewer): UserResponse {
     const visibility = visibilityFor(viewer, user);
@@ -189,6 +207,8 @@ export class UserResponse {
     response.phone_number = user.phoneNumber;
     response.role = user.role;
     response.state = user.state;
+    response.email_verified_at = user.emailVerifiedAt?.toISOString() ?? null;
+    response.pending_email = user.pendingEmail ?? null;
     response.profile = {
       name: user.name,
       name_pinyin: user.namePinyin,

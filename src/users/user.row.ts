@@ -6,6 +6,7 @@ import { User, UserState } from './user.entity';
 export const USER_SELECT = `SELECT u.id, u.id_000, u.id_001, u.source, u.username, u.email, u.phone_number, u.role, u.state, u.name, u.name_pinyin, u.first_name,
        u.last_name, u.gender, u.age, u.birthday::text AS birthday, u.occupation_id, u.identify_id, u.address, u.avatar_url,
        u.language_preference, u.invitation_id, u.created_at, u.updated_at, u.last_login_at, u.deleted_at,
+       u.email_verified_at, u.pending_email,
        o.name AS occupation_name, o.code AS occupation_code, o.created_at AS occupation_created_at, o.updated_at AS occupation_updated_at
   FROM users u LEFT JOIN occupations o ON o.id = u.occupation_id`;
 
@@ -37,6 +38,8 @@ export interface UserRow {
   updated_at: Date;
   last_login_at: Date | null;
   deleted_at: Date | null;
+  email_verified_at: Date | null;
+  pending_email: string | null;
   occupation_name: string | null;
   occupation_code: number | null;
   occupation_created_at: Date | null;
@@ -72,6 +75,8 @@ export function userFromRow(row: UserRow): User {
   user.updatedAt = row.updated_at;
   user.lastLoginAt = row.last_login_at;
   user.deletedAt = row.deleted_at;
+  user.emailVerifiedAt = row.email_verified_at;
+  user.pendingEmail = row.pending_email;
   if (row.occupation_id !== null && row.occupation_name !== null) {
     const occupation = new Occupation();
     occupation.id = row.occupation_id;

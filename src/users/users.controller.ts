@@ -13,7 +13,8 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { UserResponse } from './user.response';
 import { UsersService } from './users.service';
 
-const { VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN_ROLE, NOT_FOUND, USERNAME_TAKEN, EMAIL_TAKEN, CONFLICT } = ErrorCode;
+const { VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN_ROLE, NOT_FOUND, USERNAME_TAKEN, EMAIL_TAKEN, CONFLICT, MAIL_NOT_CONFIGURED } =
+  ErrorCode;
 
 @ApiTags('Users')
 @Controller(`${API_PREFIX}/users`)
@@ -64,10 +65,11 @@ export class UsersController {
     description:
       'The user themself (account fields and profile, not role or state); admin+ on users of a lower role ' +
       '(state and a password reset included); a superadmin on anyone else, role included. ' +
-      'Disabling a user or resetting their password ends their sessions at once.',
+      'Disabling a user or resetting their password ends their sessions at once. ' +
+      'A new `email` does not replace the old one at once: the answer keeps the old `email` and shows the new address in `pending_email` until the link mailed to it is followed (POST /auth/email/verify); a notice goes to the old address. Repeating the current address cancels a pending change. With EMAIL_VERIFICATION=off the change applies at once; in production without SMTP_URL it answers 50302.',
   })
   @ApiEnvelope(UserResponse)
-  @ApiErrors(VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN_ROLE, NOT_FOUND, USERNAME_TAKEN, EMAIL_TAKEN)
+  @ApiErrors(VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN_ROLE, NOT_FOUND, USERNAME_TAKEN, EMAIL_TAKEN, MAIL_NOT_CONFIGURED)
   update(
     @CurrentUser() actor: AuthUser,
     @Param('id', UuidParamPipe) id: string,

@@ -1,3 +1,4 @@
+import { AccountMailModule } from '../account-recovery/account-mail.module';
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../auth/sessions.module';
 import { SuperadminBootstrapService } from './superadmin-bootstrap.service';
@@ -6,7 +7,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, AccountMailModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, SuperadminBootstrapService],
   exports: [UsersService, SuperadminBootstrapService],

@@ -179,6 +179,10 @@ export class UsersRepository {
     };
   }
 
+  async findByEmail(email: string): Promise<User | null> {
+    return this.dataSource.getRepository(User).findOne({ where: { email } });
+  }
+
   async anyWithRole(role: Role): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE role = $1 LIMIT 1`, [role]);
     return rows.length > 0;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditDetails } from '../audit-log/audit-log.entity';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
+import { AccountMailService } from '../account-recovery/account-mail.service';
 import { SessionsService } from '../auth/sessions.service';
 import { violatedForeignKey, violatedUniqueConstraint } from '../common/database/errors';
 import type { AuthUser } from '../common/decorators/auth.decorators';
@@ -34,6 +35,8 @@ export interface NewAccount {
   profile?: ProfileDto;
   role: Role;
   state?: 0 | 1;
+  /** The address is known to be the owner's (the configured superadmin): no verification link. */
+  emailVerified?: boolean;
 }
 
 export interface AccountContext {
@@ -74,6 +77,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly audit: AuditLogService,
+    private readonly accountMail: AccountMailService,
   ) {}
 
   /** A user by id (live ones unless asked), with their occupation; `lock` needs `tx`. */
@@ -190,9 +194,15 @@ export class UsersService {
           role: account.role,
           state: account.state ?? USER_STATE.NORMAL,
           invitationId: extra.invitationId ?? null,
+          emailVerifiedAt: account.emailVerified ? new Date() : null,
         });
         this.applyProfile(user, account.profile);
         const userId = await this.users.insert(tx, user);
+        // Registration and staff-created accounts get a link proving the address (EMAIL_VERIFICATION off: none).
+        if (!account.emailVerified && this.accountMail.verifies) {
+          const mailed = { id: userId, username: user.username, email: user.email, languagePreference: user.languagePreference };
+          await this.accountMail.sendVerification(tx, mailed, user.email, context.meta.language);
+        }
         await this.audit.record(
           {
             operation: AuditOperation.REGISTERED,
@@ -209,6 +219,7 @@ export class UsersService {
         );
         return userId;
       });
+      this.accountMail.flush();
       return (await this.findById(id)) as User;
     } catch (error) {
       throw this.uniquenessError(error) ?? error;
@@ -236,6 +247,11 @@ export class UsersService {
     }
     await this.assertOccupationExists(changes.profile?.occupation);
     const passwordHash = changes.password !== undefined ? await this.hasher.hash(changes.password) : undefined;
+    const confirmsEmail = this.accountMail.verifies;
+    if (changes.email !== undefined && changes.email !== current.email && !confirmsEmail && this.accountMail.verificationMode !== 'off') {
+      // Production without SMTP_URL: a new address could never be confirmed.
+      this.accountMail.assertAvailable();
+    }
 
     try {
       await this.transactions.run(async (tx) => {
@@ -243,6 +259,16 @@ export class UsersService {
         if (!target) throw AppException.notFound();
         this.authorizeUpdate(actor, target, changes);
         const { set, updated } = this.diff(target, changes, passwordHash);
+        // A new address waits in pending_email until the link sent to it is followed; the old one stays and is told.
+        const newEmail = confirmsEmail ? set.email : undefined;
+        if (newEmail !== undefined) {
+          delete set.email;
+          set.pendingEmail = newEmail;
+          updated.splice(updated.indexOf('email'), 1, 'pending_email');
+        } else if (confirmsEmail && changes.email !== undefined && changes.email === target.email && target.pendingEmail) {
+          set.pendingEmail = null;
+          updated.push('pending_email');
+        }
         const roleChanged = changes.role !== undefined && changes.role !== target.role;
         const stateChanged = changes.state !== undefined && changes.state !== target.state;
         if (roleChanged) set.role = changes.role;
@@ -250,6 +276,10 @@ export class UsersService {
         if (Object.keys(set).length === 0) return;
 
         await this.users.update(tx, target.id, set);
+        if (newEmail !== undefined) {
+          await this.accountMail.sendVerification(tx, target, newEmail, meta.language);
+          await this.accountMail.sendEmailChangeNotice(tx, target, newEmail, meta.language);
+        }
         if (stateChanged && changes.state === USER_STATE.DISABLED) {
           await this.sessions.revokeAllForUser(target.id, 'disabled', tx);
         } else if (passwordHash) {
@@ -266,6 +296,7 @@ export class UsersService {
     } catch (error) {
       throw this.uniquenessError(error) ?? error;
     }
+    this.accountMail.flush();
     const fresh = (await this.findById(id)) as User;
     return UserResponse.from(fresh, actor);
   }
@@ -398,6 +429,39 @@ export class UsersService {
   /** Sets a new hash only if the stored one is still the one that was verified; false otherwise. */
   swapPasswordHash(tx: Tx, id: string, next: string, verified: string): Promise<boolean> {
     return this.users.swapPasswordHash(tx, id, next, verified);
+  }
+
+  /** A live account by its (lower-case) address. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findByEmail(email);
+  }
+
+  /** A password set through a reset link: the link proved the address too. */
+  async setPasswordByReset(tx: Tx, id: string, passwordHash: string): Promise<void> {
+    const user = await this.findById(id, { tx, lock: true });
+    await this.users.update(tx, id, { passwordHash, ...(user && !user.emailVerifiedAt ? { emailVerifiedAt: new Date() } : {}) });
+  }
+
+  /**
+   * A followed verification link for `email`: the account's own address becomes verified, or the pending
+   * new address replaces the old one. 'stale' when the link names neither any more (a later change replaced it).
+   */
+  async confirmEmail(tx: Tx, id: string, email: string): Promise<{ outcome: 'verified' | 'changed' | 'stale'; previous: string }> {
+    const user = await this.findById(id, { tx, lock: true });
+    if (!user) return { outcome: 'stale', previous: '' };
+    try {
+      if (user.email === email) {
+        if (!user.emailVerifiedAt) await this.users.update(tx, id, { emailVerifiedAt: new Date() });
+        return { outcome: 'verified', previous: user.email };
+      }
+      if (user.pendingEmail === email) {
+        await this.users.update(tx, id, { email, pendingEmail: null, emailVerifiedAt: new Date() });
+        return { outcome: 'changed', previous: user.email };
+      }
+    } catch (error) {
+      throw this.uniquenessError(error) ?? error;
+    }
+    return { outcome: 'stale', previous: user.email };
   }
 
   /** Races the early checks cannot see: a duplicate name, or an occupation deleted meanwhile. */

@@ -66,6 +66,14 @@ describe('Auth core (medium)', () => {
       expect(await sessions.blocksOf(user.id)).toEqual(['deleted', 'disabled', 'blacklisted']);
     });
 
+    it('an unverified email blocks nothing unless EMAIL_VERIFICATION=required', async () => {
+      const user = await medium.user();
+      await medium.sql('UPDATE users SET email_verified_at = NULL WHERE id = $1', [user.id]);
+      const sessionId = await openSession(user);
+      expect(await sessions.authenticate(sessionId, user.id)).not.toBeNull();
+      expect(await sessions.blocksOf(user.id)).toEqual([]);
+    });
+
     it('refuses a revoked or expired session and one named with another user id', async () => {
       const user = await medium.user();
       const other = await medium.user();
@@ -207,5 +215,31 @@ describe('Auth core (medium)', () => {
       expect(await errorCodeOf(users.getForViewer(admin, gone.id))).toBe(ErrorCode.NOT_FOUND);
       expect((await users.getForViewer(superadmin, gone.id)).deleted_at).not.toBeNull();
     });
+  });
+});
+
+describe('Auth core with EMAIL_VERIFICATION=required (medium)', () => {
+  let medium: Medium;
+  let sessions: SessionsService;
+  let transactions: Transactions;
+
+  beforeAll(async () => {
+    medium = await createMedium({ EMAIL_VERIFICATION: 'required' });
+    sessions = medium.get(SessionsService);
+    transactions = medium.get(Transactions);
+  });
+  afterAll(() => medium?.dispose());
+
+  it('refuses every session of an unverified account, names the reason last, and lets it in once verified', async () => {
+    const user = await medium.user();
+    await medium.sql('UPDATE users SET email_verified_at = NULL WHERE id = $1', [user.id]);
+    const sessionId = (await transactions.run((tx) => sessions.open(tx, user.id, MEDIUM_META))).sessionId;
+    expect(await sessions.authenticate(sessionId, user.id)).toBeNull();
+    expect(await sessions.blocksOf(user.id)).toEqual(['unverified']);
+    expect((await sessions.loginAccount({ username: user.username }))?.blocks).toEqual(['unverified']);
+    await medium.sql('UPDATE users SET state = 0 WHERE id = $1', [user.id]);
+    expect(await sessions.blocksOf(user.id)).toEqual(['disabled', 'unverified']);
+    await medium.sql('UPDATE users SET state = 1, email_verified_at = now() WHERE id = $1', [user.id]);
+    expect(await sessions.authenticate(sessionId, user.id)).not.toBeNull();
   });
 });

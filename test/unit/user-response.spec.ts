@@ -67,8 +67,10 @@ describe('UserResponse.from (the viewer decides the fields)', () => {
         'created_at',
         'deleted_at',
         'email',
+        'email_verified_at',
         'id',
         'last_login_at',
+        'pending_email',
         'phone_number',
         'profile',
         'role',
@@ -101,6 +103,9 @@ describe('UserResponse.from (the viewer decides the fields)', () => {
     const response = UserResponse.from(user(), ADMIN);
     for (const field of ['created_at', 'updated_at', 'last_login_at', 'deleted_at']) expect(response).not.toHaveProperty(field);
     expect(response.email).toBe('alice@example.com');
+    // Verification state is for the owner and staff (issue 13): staff help users who cannot confirm an address.
+    expect(response).toHaveProperty('email_verified_at');
+    expect(response).toHaveProperty('pending_email');
   });
 
   it('gives a fellow member the public card only: id, username, source ids, name and avatar', () => {

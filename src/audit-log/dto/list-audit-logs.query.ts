@@ -15,7 +15,7 @@ export class AuditLogFilters extends PaginationQuery {
     maximum: Math.max(...OPERATIONS),
     enum: OPERATIONS,
     description:
-      '0 login, 1 logout, 2 login failed, 3 registered, 4 password changed, 5 user updated, 6 deleted, 7 restored, 8 role changed, 9 state changed, 10 blacklisted, 11 removed from blacklist, 12 refresh-token reuse',
+      '0 login, 1 logout, 2 login failed, 3 registered, 4 password changed, 5 user updated, 6 deleted, 7 restored, 8 role changed, 9 state changed, 10 blacklisted, 11 removed from blacklist, 12 refresh-token reuse, 14 password reset (by link), 15 email verified, 16 email changed, 17 password-reset link sent by staff',
   })
   @Omittable()
   @ToInteger()

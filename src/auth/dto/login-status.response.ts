@@ -16,8 +16,11 @@ export interface LoginStatusFacts {
 }
 
 export class LoginBlockReasonResponse {
-  @ApiProperty({ enum: ['deleted', 'disabled', 'blacklisted', 'locked_out'] })
-  code!: 'deleted' | 'disabled' | 'blacklisted' | 'locked_out';
+  @ApiProperty({
+    enum: ['deleted', 'disabled', 'blacklisted', 'unverified', 'locked_out'],
+    description: '`unverified`: the email address is not verified yet (only with EMAIL_VERIFICATION=required)',
+  })
+  code!: 'deleted' | 'disabled' | 'blacklisted' | 'unverified' | 'locked_out';
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Since when (deleted, disabled, blacklisted)' })
   since?: string | null;
@@ -47,7 +50,7 @@ export class LoginStatusResponse {
 
   @ApiProperty({
     type: [LoginBlockReasonResponse],
-    maxItems: 5,
+    maxItems: 6,
     description: 'Every reason that blocks the login now (each kind once, locked_out once per identifier); empty when none',
   })
   reasons!: LoginBlockReasonResponse[];
@@ -72,6 +75,7 @@ export class LoginStatusResponse {
         );
       }
     }
+    if (facts.blocks.includes('unverified')) reasons.push({ code: 'unverified' });
     for (const lock of facts.locks) reasons.push({ code: 'locked_out', until: lock.until.toISOString(), identifier: lock.identifier });
     return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: reasons.length === 0, reasons });
   }

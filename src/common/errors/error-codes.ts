@@ -4,6 +4,7 @@ export enum ErrorCode {
   MALFORMED_REQUEST = 40000,
   VALIDATION_FAILED = 40001,
   INVITATION_INVALID = 40002,
+  TOKEN_INVALID = 40003,
   /** An import's body is not the export its source gives (issue 12). */
   IMPORT_MALFORMED = 40008,
   UNAUTHENTICATED = 40101,
@@ -11,6 +12,7 @@ export enum ErrorCode {
   FORBIDDEN_ROLE = 40301,
   ACCOUNT_DISABLED = 40302,
   ACCOUNT_BLACKLISTED = 40303,
+  EMAIL_NOT_VERIFIED = 40304,
   NOT_FOUND = 40401,
   USERNAME_TAKEN = 40901,
   EMAIL_TAKEN = 40902,
@@ -20,6 +22,7 @@ export enum ErrorCode {
   TOO_MANY_REQUESTS = 42901,
   INTERNAL = 50001,
   DATABASE_UNAVAILABLE = 50301,
+  MAIL_NOT_CONFIGURED = 50302,
 }
 
 export interface LocalizedText {
@@ -48,6 +51,10 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
     status: 400,
     message: { en: 'The body is not an export of the given source system', zh: '请求体不是该来源系统的导出数据' },
   },
+  [ErrorCode.TOKEN_INVALID]: {
+    status: 400,
+    message: { en: 'The link is wrong, already used or expired', zh: '链接无效、已使用或已过期' },
+  },
   [ErrorCode.UNAUTHENTICATED]: {
     status: 401,
     message: { en: 'Missing, invalid, expired or revoked token', zh: '令牌缺失、无效、已过期或已被撤销' },
@@ -59,6 +66,10 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
   [ErrorCode.FORBIDDEN_ROLE]: { status: 403, message: { en: 'Your role does not allow this', zh: '您的角色无权执行此操作' } },
   [ErrorCode.ACCOUNT_DISABLED]: { status: 403, message: { en: 'This account is disabled', zh: '该账号已被禁用' } },
   [ErrorCode.ACCOUNT_BLACKLISTED]: { status: 403, message: { en: 'This account is blacklisted', zh: '该账号已被列入黑名单' } },
+  [ErrorCode.EMAIL_NOT_VERIFIED]: {
+    status: 403,
+    message: { en: 'This email address is not verified yet: follow the link sent to it', zh: '该邮箱尚未验证：请点击发送到该邮箱的链接' },
+  },
   [ErrorCode.NOT_FOUND]: { status: 404, message: { en: 'Not found', zh: '资源不存在' } },
   [ErrorCode.USERNAME_TAKEN]: { status: 409, message: { en: 'Username already registered', zh: '用户名已被注册' } },
   [ErrorCode.EMAIL_TAKEN]: { status: 409, message: { en: 'Email already registered', zh: '邮箱已被注册' } },
@@ -76,5 +87,9 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
   [ErrorCode.DATABASE_UNAVAILABLE]: {
     status: 503,
     message: { en: 'The database is unavailable, try again later', zh: '数据库暂不可用，请稍后再试' },
+  },
+  [ErrorCode.MAIL_NOT_CONFIGURED]: {
+    status: 503,
+    message: { en: 'Mail delivery is not configured on this server (SMTP_URL)', zh: '服务器未配置邮件发送（SMTP_URL）' },
   },
 };

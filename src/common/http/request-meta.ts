@@ -1,11 +1,14 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
+import { Language, preferredLanguage } from '../i18n/language';
 
 /** Where a request came from, for the audit log. The ip honours TRUST_PROXY (Fastify's trustProxy). */
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+  /** The client's preferred language (Accept-Language), for mail to users without a language_preference. */
+  language?: Language;
 }
 
 /**
@@ -24,6 +27,7 @@ export function requestMetaOf(request: FastifyRequest): RequestMeta {
   return {
     ip: clientIp(request),
     userAgent: typeof agent === 'string' && agent ? agent.replace(/\0/g, '').slice(0, 512) : null,
+    language: preferredLanguage(request.headers['accept-language']),
   };
 }
 

@@ -36,6 +36,8 @@ export interface Checks {
   'user.change-role': UserTarget;
   'user.change-state': UserTarget;
   'user.reset-password': UserTarget;
+  /** Send the user a password-reset link (POST /users/:id/password-reset); oneself uses /auth/password/forgot. */
+  'user.send-password-reset': UserTarget;
   'user.delete': UserTarget;
   'user.restore': UserTarget;
   /** Give a new or existing account this role. */
@@ -99,6 +101,7 @@ export function can<A extends Action>(actor: Actor, action: A, target: Checks[A]
       return actor.role === 'superadmin' && !self(check.target.id);
     case 'user.change-state':
     case 'user.reset-password':
+    case 'user.send-password-reset':
       return !self(check.target.id) && staffOver(actor, check.target);
     case 'user.delete':
     case 'user.restore':

@@ -60,6 +60,11 @@ const TAGS: Array<{ name: string; description: string }> = [
     description:
       'Moving in from the three source systems (superadmin): their exports with users, passwords, source ids and history, and an export of the users',
   },
+  {
+    name: 'Mail',
+    description:
+      'The mail outbox (superadmin): password-reset, email-verification and notice messages with their delivery status; never their links or tokens',
+  },
   { name: 'Source API 003 (deprecated)', description: "The 003 system's routes under /api/v1/user, in the envelope" },
   { name: 'Source API 001 (deprecated)', description: "The 001 system's routes: `{ result, ... }` bodies, 400/403 for failures" },
   { name: 'Source API 000 (deprecated)', description: "The 000 system's routes: plain JSON, errors as `{ detail }`" },
