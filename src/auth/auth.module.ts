@@ -14,6 +14,7 @@ import { LoginLockoutService } from './login-lockout.service';
 import { LoginStatusController } from './login-status.controller';
 import { LoginStatusService } from './login-status.service';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimitsRepository } from './rate-limits.repository';
 import { SessionsModule } from './sessions.module';
 import { TokensService } from './tokens.service';
 
@@ -28,6 +29,7 @@ import { TokensService } from './tokens.service';
     LoginStatusService,
     JwtStrategy,
     RateLimitGuard,
+    RateLimitsRepository,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
