@@ -46,8 +46,6 @@ export class RateLimitsRepository implements RateLimitCounter {
 
   /** Drops the counters of windows that have ended (each instance runs it now and then; any one suffices). */
   async purge(windowSeconds: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => $1::integer)`, [
-      windowSeconds,
-    ]);
+    await this.dataSource.query(`DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => $1::integer)`, [windowSeconds]);
   }
 }
