@@ -53,7 +53,7 @@ describe('Three instances behind HAProxy', () => {
     expect(answers.filter((r) => r.status === 201)).toHaveLength(1);
     expect(answers.filter((r) => r.status === 409).every((r) => r.body.errorCode === 40901)).toBe(true);
     expect(answers.filter((r) => r.status === 409)).toHaveLength(11);
-  });
+  }, 120000);
 
   it('shares the lockout: five wrong passwords by username, then the right one by email, is locked on every instance', async () => {
     const user = await registerUserThrough(lb, superadmin.token);
@@ -63,7 +63,7 @@ describe('Three instances behind HAProxy', () => {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       expectEnvelope(await lb.post('/api/v1/auth/login', { email: user.email.toUpperCase(), password: user.password }), 429, 42901);
     }
-  });
+  }, 120000);
 
   it('revokes exactly: after a logout, a disable or a blacklisting through one instance, the next request is refused by whichever takes it', async () => {
     for (let trial = 0; trial < 30; trial += 1) {
@@ -100,7 +100,7 @@ describe('Three instances behind HAProxy', () => {
     const refused = answers.filter((r) => r.status === 429);
     expect(refused).toHaveLength(6);
     for (const response of refused) expectEnvelope(response, 429, 42901);
-  });
+  }, 120000);
 });
 
 /** A user made by the superadmin (POST /users), so that only the registration-limit test spends registrations. */

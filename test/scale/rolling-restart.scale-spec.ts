@@ -114,22 +114,25 @@ describe('Rolling restart behind HAProxy', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const restarts: number[] = [];
-    for (const instance of instances) {
-      const before = tally.requests;
-      await stopChild(instance.child);
-      const started = await spawnService({ ...first.env, PORT: String(instance.port) });
-      instance.child = started.child;
-      // HAProxy sees it up again after `rise 2` checks at `inter 1s`.
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${instance.port}/health/ready`)).status === 200,
-        30000,
-        'the restarted instance',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      restarts.push(tally.requests - before);
+    try {
+      for (const instance of instances) {
+        const before = tally.requests;
+        await stopChild(instance.child);
+        const started = await spawnService({ ...first.env, PORT: String(instance.port) });
+        instance.child = started.child;
+        // HAProxy sees it up again after `rise 2` checks at `inter 1s`.
+        await waitFor(
+          async () => (await fetch(`http://127.0.0.1:${instance.port}/health/ready`)).status === 200,
+          30000,
+          'the restarted instance',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        restarts.push(tally.requests - before);
+      }
+    } finally {
+      running = false;
+      await Promise.all(load);
     }
-    running = false;
-    await Promise.all(load);
 
     process.stdout.write(`rolling restart: ${JSON.stringify({ ...tally, requestsDuringEachRestart: restarts })}\n`);
     expect(tally.requests).toBeGreaterThan(300);
@@ -148,5 +151,5 @@ describe('Rolling restart behind HAProxy', () => {
       otherErrors: [],
     });
     expect(tally.ok).toBe(tally.requests);
-  });
+  }, 300000);
 });
