@@ -13,6 +13,7 @@ import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
 import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAuthChangeNotifications';
 import { SourceIds1795242000000 } from './1795242000000-SourceIds';
 import { RateLimits1795247000000 } from './1795247000000-RateLimits';
+import { SessionWriteLsn1795247100000 } from './1795247100000-SessionWriteLsn';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DropAuthChangeNotifications1795241000000,
   SourceIds1795242000000,
   RateLimits1795247000000,
+  SessionWriteLsn1795247100000,
 ];

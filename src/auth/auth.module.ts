@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BlacklistModule } from '../blacklist/blacklist.module';
@@ -17,6 +17,7 @@ import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitsRepository } from './rate-limits.repository';
 import { SessionsModule } from './sessions.module';
 import { TokensService } from './tokens.service';
+import { WriteLsnInterceptor } from './write-lsn.interceptor';
 
 @Module({
   imports: [UsersModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
@@ -32,6 +33,7 @@ import { TokensService } from './tokens.service';
     RateLimitsRepository,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: WriteLsnInterceptor },
   ],
   exports: [AuthService, LoginLockoutService],
 })
