@@ -50,7 +50,12 @@ function cannon(url, request, duration) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1, timeout: 30, requests: [request] }, (error, result) => {
       if (error) return reject(error);
-      resolve({ rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx });
+      resolve({
+        rps: result.requests.total / result.duration,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+      });
     });
   });
 }
@@ -114,7 +119,9 @@ async function rateLimitCost(baseEnv) {
         await cannon(service.url, request, WARMUP);
         const result = await cannon(service.url, request, DURATION);
         results[mode].push(result);
-        log(`run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+        log(
+          `run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+        );
       } finally {
         await stop(service.child);
       }
@@ -128,7 +135,9 @@ async function rateLimitCost(baseEnv) {
   log(`|---|---:|---:|---:|`);
   for (const mode of ['off', 'on']) {
     const rows = results[mode];
-    log(`| ${mode} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} |`);
+    log(
+      `| ${mode} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} |`,
+    );
   }
   log(`cost of the shared limit: ${cost.toFixed(1)}% of GET /auth/me throughput`);
   return { off: results.off, on: results.on, costPercent: cost };
@@ -163,13 +172,23 @@ async function instances(baseEnv, max, dbUrl) {
       for (const [name, request] of Object.entries(scenarios)) {
         await cannon(haproxy.url, request, WARMUP);
         const runs = [];
-        const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean).map((url) => databaseUrl(url, new URL(dbUrl).pathname.slice(1)));
+        const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((url) => databaseUrl(url, new URL(dbUrl).pathname.slice(1)));
         const before = await Promise.all([dbUrl, ...replicaUrls].map((url) => commits(url)));
         for (let run = 0; run < RUNS; run += 1) runs.push(await cannon(haproxy.url, request, DURATION));
         const after = await Promise.all([dbUrl, ...replicaUrls].map((url) => commits(url)));
-        row[name] = { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((sum, r) => sum + r.errors, 0) };
-        if (replicaUrls.length > 0) row[name].commits = { primary: after[0] - before[0], replicas: after.slice(1).map((n, i) => n - before[i + 1]) };
-        log(`${count} instance(s), ${name}: ${row[name].rps.toFixed(0)} req/s, p99 ${row[name].p99} ms${row[name].commits ? `, commits ${JSON.stringify(row[name].commits)}` : ''}`);
+        row[name] = {
+          rps: median(runs.map((r) => r.rps)),
+          p99: median(runs.map((r) => r.p99)),
+          errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        };
+        if (replicaUrls.length > 0)
+          row[name].commits = { primary: after[0] - before[0], replicas: after.slice(1).map((n, i) => n - before[i + 1]) };
+        log(
+          `${count} instance(s), ${name}: ${row[name].rps.toFixed(0)} req/s, p99 ${row[name].p99} ms${row[name].commits ? `, commits ${JSON.stringify(row[name].commits)}` : ''}`,
+        );
       }
       rows.push(row);
     } finally {

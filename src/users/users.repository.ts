@@ -226,7 +226,10 @@ export class UsersRepository {
   }
 
   /** count(*) over users with the given conditions, no joins. */
-  private async countRows(conditions: (qb: SelectQueryBuilder<User>) => unknown, reader: Reader = this.dataSource.manager): Promise<number> {
+  private async countRows(
+    conditions: (qb: SelectQueryBuilder<User>) => unknown,
+    reader: Reader = this.dataSource.manager,
+  ): Promise<number> {
     const qb = reader.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
     conditions(qb);
     const row = await qb.getRawOne<{ n: string }>();
