@@ -10,7 +10,7 @@
 // one upsert in PostgreSQL's rate_limits per request) and off, runs interleaved, medians.
 // PostgreSQL: DATABASE_URL (a server where a database can be created), else the embedded one.
 const { spawn, spawnSync } = require('node:child_process');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
@@ -58,6 +58,31 @@ function cannon(url, request, duration) {
       });
     });
   });
+}
+
+/** CPU seconds (user + system) used so far by these processes (/proc; the PostgreSQL backends are local). */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
+
+/** The service process and its PostgreSQL backends (application_name), to count the CPU a request costs on both sides. */
+async function servicePids(child, dbUrl) {
+  const rows = await withClient(dbUrl, async (client) => {
+    const { rows } = await client.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'user-management-service'`,
+    );
+    return rows;
+  });
+  return [child.pid, ...rows.map((row) => row.pid)];
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -117,10 +142,15 @@ async function rateLimitCost(baseEnv) {
         token ??= await signIn(service.url, ADMIN.username, ADMIN.password);
         const request = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } };
         await cannon(service.url, request, WARMUP);
+        const pids = await servicePids(service.child, baseEnv.DATABASE_URL);
+        const cpuBefore = cpuSeconds(pids);
         const result = await cannon(service.url, request, DURATION);
+        // CPU per request (service + its PostgreSQL backends): what a request costs, however busy the machine is.
+        result.cpuMicros = ((cpuSeconds(pids) - cpuBefore) * 1e6) / Math.max(1, result.rps * DURATION);
         results[mode].push(result);
         log(
-          `run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+          `run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+            `CPU ${result.cpuMicros.toFixed(0)} µs/request, errors ${result.errors}`,
         );
       } finally {
         await stop(service.child);
@@ -130,17 +160,21 @@ async function rateLimitCost(baseEnv) {
   const off = median(results.off.map((r) => r.rps));
   const on = median(results.on.map((r) => r.rps));
   const cost = (1 - on / off) * 100;
+  const cpuOff = median(results.off.map((r) => r.cpuMicros));
+  const cpuOn = median(results.on.map((r) => r.cpuMicros));
+  const cpuCost = (cpuOn / cpuOff - 1) * 100;
   log(`\nGET /auth/me, ${CONNECTIONS} connections, median of ${RUNS} runs of ${DURATION} s`);
-  log(`| shared limit | req/s | p50 ms | p99 ms |`);
-  log(`|---|---:|---:|---:|`);
+  log(`| shared limit | req/s | p50 ms | p99 ms | CPU µs/request (service + backends) |`);
+  log(`|---|---:|---:|---:|---:|`);
   for (const mode of ['off', 'on']) {
     const rows = results[mode];
     log(
-      `| ${mode} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} |`,
+      `| ${mode} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} | ` +
+        `${median(rows.map((r) => r.cpuMicros)).toFixed(0)} |`,
     );
   }
-  log(`cost of the shared limit: ${cost.toFixed(1)}% of GET /auth/me throughput`);
-  return { off: results.off, on: results.on, costPercent: cost };
+  log(`cost of the shared limit: ${cost.toFixed(1)}% of GET /auth/me throughput, ${cpuCost.toFixed(1)}% more CPU per request`);
+  return { off: results.off, on: results.on, costPercent: cost, cpuCostPercent: cpuCost };
 }
 
 /** The same scenarios through HAProxy with 1..N instances. */
