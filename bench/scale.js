@@ -10,7 +10,8 @@
 // one upsert in PostgreSQL's rate_limits per request) and off, runs interleaved, medians.
 // PostgreSQL: DATABASE_URL (a server where a database can be created), else the embedded one.
 const { spawn, spawnSync } = require('node:child_process');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const http = require('node:http');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
@@ -60,31 +61,6 @@ function cannon(url, request, duration) {
   });
 }
 
-/** CPU seconds (user + system) used so far by these processes (/proc; the PostgreSQL backends are local). */
-function cpuSeconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
-}
-
-/** The service process and its PostgreSQL backends (application_name), to count the CPU a request costs on both sides. */
-async function servicePids(child, dbUrl) {
-  const rows = await withClient(dbUrl, async (client) => {
-    const { rows } = await client.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'user-management-service'`,
-    );
-    return rows;
-  });
-  return [child.pid, ...rows.map((row) => row.pid)];
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Transactions committed on a server (pg_stat_database), to see where reads went. */
@@ -129,52 +105,84 @@ async function main() {
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-/** GET /auth/me on one instance, the shared API-wide limit on and off, runs interleaved. */
+/** Mean latency (µs) of `count` sequential requests on one keep-alive connection. */
+async function sequential(url, headers, count) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < count; index += 1) {
+    await new Promise((resolve, reject) => {
+      http
+        .get(`${url}/api/v1/auth/me`, { agent, headers }, (response) => {
+          response.resume();
+          response.once('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`))));
+        })
+        .once('error', reject);
+    });
+  }
+  agent.destroy();
+  return Number(process.hrtime.bigint() - started) / 1e3 / count;
+}
+
+/**
+ * GET /auth/me with the shared API-wide limit on (one upsert in rate_limits per request) and off: two
+ * instances side by side on one database, measured in alternation so that the machine's load weighs on
+ * both alike. Latency: batches of sequential requests on one connection (the per-request cost). Throughput:
+ * autocannon runs, interleaved. Both as medians.
+ */
 async function rateLimitCost(baseEnv) {
-  const port = await freePort();
-  const modes = { off: { RATE_LIMIT_API: '0' }, on: { RATE_LIMIT_API: '100000000' } };
+  const services = {
+    off: await startService({ ...baseEnv, RATE_LIMIT_API: '0' }, await freePort()),
+    on: await startService({ ...baseEnv, RATE_LIMIT_API: '100000000' }, await freePort()),
+  };
+  const latency = { off: [], on: [] };
   const results = { off: [], on: [] };
-  let token;
-  for (let run = 0; run < RUNS; run += 1) {
-    for (const mode of ['off', 'on']) {
-      const service = await startService({ ...baseEnv, ...modes[mode] }, port);
-      try {
-        token ??= await signIn(service.url, ADMIN.username, ADMIN.password);
-        const request = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } };
-        await cannon(service.url, request, WARMUP);
-        const pids = await servicePids(service.child, baseEnv.DATABASE_URL);
-        const cpuBefore = cpuSeconds(pids);
-        const result = await cannon(service.url, request, DURATION);
-        // CPU per request (service + its PostgreSQL backends): what a request costs, however busy the machine is.
-        result.cpuMicros = ((cpuSeconds(pids) - cpuBefore) * 1e6) / Math.max(1, result.rps * DURATION);
+  try {
+    const token = await signIn(services.off.url, ADMIN.username, ADMIN.password);
+    const headers = { authorization: `Bearer ${token}` };
+    const request = { method: 'GET', path: '/api/v1/auth/me', headers };
+    for (const mode of ['off', 'on']) await sequential(services[mode].url, headers, 200);
+    for (let batch = 0; batch < RUNS * 4; batch += 1) {
+      const order = batch % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+      for (const mode of order) latency[mode].push(await sequential(services[mode].url, headers, 200));
+    }
+    log(`sequential GET /auth/me, mean µs per request of each batch: off ${latency.off.map((v) => v.toFixed(0)).join(' ')}`);
+    log(`                                                            on  ${latency.on.map((v) => v.toFixed(0)).join(' ')}`);
+    for (let run = 0; run < RUNS; run += 1) {
+      const order = run % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+      for (const mode of order) {
+        await cannon(services[mode].url, request, WARMUP);
+        const result = await cannon(services[mode].url, request, DURATION);
         results[mode].push(result);
         log(
-          `run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
-            `CPU ${result.cpuMicros.toFixed(0)} µs/request, errors ${result.errors}`,
+          `run ${run + 1} limit ${mode}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`,
         );
-      } finally {
-        await stop(service.child);
       }
     }
+  } finally {
+    for (const service of Object.values(services)) await stop(service.child);
   }
+  const latencyOff = median(latency.off);
+  const latencyOn = median(latency.on);
   const off = median(results.off.map((r) => r.rps));
   const on = median(results.on.map((r) => r.rps));
   const cost = (1 - on / off) * 100;
-  const cpuOff = median(results.off.map((r) => r.cpuMicros));
-  const cpuOn = median(results.on.map((r) => r.cpuMicros));
-  const cpuCost = (cpuOn / cpuOff - 1) * 100;
-  log(`\nGET /auth/me, ${CONNECTIONS} connections, median of ${RUNS} runs of ${DURATION} s`);
-  log(`| shared limit | req/s | p50 ms | p99 ms | CPU µs/request (service + backends) |`);
+  const latencyCost = (latencyOn / latencyOff - 1) * 100;
+  log(
+    `\nGET /auth/me: sequential latency (median of ${latency.off.length} batches of 200), throughput (${CONNECTIONS} connections, median of ${RUNS} runs of ${DURATION} s)`,
+  );
+  log(`| shared limit | µs per request (sequential) | req/s | p50 ms | p99 ms |`);
   log(`|---|---:|---:|---:|---:|`);
   for (const mode of ['off', 'on']) {
     const rows = results[mode];
     log(
-      `| ${mode} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} | ` +
-        `${median(rows.map((r) => r.cpuMicros)).toFixed(0)} |`,
+      `| ${mode} | ${median(latency[mode]).toFixed(0)} | ${median(rows.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.p50))} | ` +
+        `${median(rows.map((r) => r.p99))} |`,
     );
   }
-  log(`cost of the shared limit: ${cost.toFixed(1)}% of GET /auth/me throughput, ${cpuCost.toFixed(1)}% more CPU per request`);
-  return { off: results.off, on: results.on, costPercent: cost, cpuCostPercent: cpuCost };
+  log(
+    `cost of the shared limit: +${(latencyOn - latencyOff).toFixed(0)} µs (${latencyCost.toFixed(1)}%) per sequential request, ${cost.toFixed(1)}% of throughput`,
+  );
+  return { latency, throughput: results, latencyCostPercent: latencyCost, throughputCostPercent: cost };
 }
 
 /** The same scenarios through HAProxy with 1..N instances. */
