@@ -193,10 +193,11 @@ async function instances(baseEnv, max, dbUrl) {
     const ports = [];
     for (let index = 0; index < count; index += 1) ports.push(await freePort());
     const services = [];
-    for (const port of ports) services.push(await startService(env, port));
-    const haproxy = await startHaproxy(await freePort(), ports);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    let haproxy;
     try {
+      for (const port of ports) services.push(await startService(env, port));
+      haproxy = await startHaproxy(await freePort(), ports);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       const token = await signIn(haproxy.url, ADMIN.username, ADMIN.password);
       const auth = { authorization: `Bearer ${token}` };
       const scenarios = {
@@ -234,7 +235,7 @@ async function instances(baseEnv, max, dbUrl) {
       }
       rows.push(row);
     } finally {
-      await haproxy.stop();
+      await haproxy?.stop();
       for (const service of services) await stop(service.child);
     }
   }
