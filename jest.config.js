@@ -50,6 +50,16 @@ module.exports = {
       slowTestThreshold: 30,
     },
     {
+      // Many processes on one database: HAProxy in front of three instances, a rolling restart, a streaming
+      // replica. Needs Debian's haproxy and PostgreSQL's server binaries (.ci/run installs them); not in `npm test`.
+      displayName: 'scale',
+      testMatch: ['<rootDir>/test/scale/**/*.scale-spec.ts'],
+      transform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
       displayName: 'fuzz',
       testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
       transform,

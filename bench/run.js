@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // npm run bench [-- --users 100000 --duration 10 --warmup 3 --runs 3 --connections 50 --json out.json]
+// npm run bench -- --instances 3 | --rate-limit-cost   (bench/scale.js: through HAProxy; the shared limits' cost)
 //
 // Starts the production build against PostgreSQL (embedded by default, DATABASE_URL honoured), loads
 // a data set of N users by bulk SQL (kept for the next run of the same size), and drives the service
@@ -31,6 +32,12 @@ const {
   cursorBefore,
   benchAdmin,
 } = require('./lib');
+
+// Many instances behind HAProxy, and the cost of the shared rate limits: bench/scale.js.
+if (process.argv.includes('--instances') || process.argv.includes('--rate-limit-cost')) {
+  require('./scale');
+  return;
+}
 
 const { values: options } = parseArgs({
   options: {

@@ -18,6 +18,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { TransactionsModule } from './database/transactions';
+import { ReadReplicasModule } from './database/read-replicas';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { InvitationsModule } from './invitations/invitations.module';
@@ -40,6 +41,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         TransactionsModule,
+        ReadReplicasModule,
         SecurityModule,
         PoliciesModule,
         AuditLogModule,

@@ -3,6 +3,7 @@ import type { AuthUser } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { Page, toPage } from '../common/pagination/pagination';
 import { AccessPolicy } from '../common/policies/access-policy.service';
+import { ReadReplicas } from '../database/read-replicas';
 import { UsersService } from '../users/users.service';
 import { AuditLogRepository } from './audit-log.repository';
 import { AuditLogResponse, ChainVerificationResponse } from './audit-log.response';
@@ -19,11 +20,12 @@ export class AuditLogQueryService {
     private readonly repository: AuditLogRepository,
     private readonly users: UsersService,
     private readonly policy: AccessPolicy,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** The whole log, newest first; `count` matches the filters, `total` is the whole log. */
   async list(actor: AuthUser, query: ListAuditLogsQuery): Promise<Page<AuditLogResponse>> {
-    const { rows, count, total } = await this.repository.page(query, query);
+    const { rows, count, total } = await this.replicas.run(actor, (reader) => this.repository.page(query, query, undefined, reader));
     return toPage(
       rows.map((row) => AuditLogResponse.from(row, actor)),
       count,
@@ -40,7 +42,7 @@ export class AuditLogQueryService {
     // Deleted users' records stay readable.
     await this.users.findReadable(actor, userId, { withDeleted: true });
     const query = Object.assign(new ListAuditLogsQuery(), filters, { user: userId });
-    const { rows, count, total } = await this.repository.page(query, query, userId);
+    const { rows, count, total } = await this.replicas.run(actor, (reader) => this.repository.page(query, query, userId, reader));
     return toPage(
       rows.map((row) => AuditLogResponse.from(row, actor)),
       count,

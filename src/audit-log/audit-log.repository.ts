@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
 import { AuditLog } from './audit-log.entity';
 import { AuditOperation } from './audit-operation';
@@ -42,7 +43,7 @@ export interface ChainSummaryRow {
 export class AuditLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  private records(tx?: Tx) {
+  private records(tx?: Tx | Reader) {
     return (tx ?? this.dataSource.manager).getRepository(AuditLog);
   }
 
@@ -102,10 +103,11 @@ export class AuditLogRepository {
     filter: AuditLogFilter,
     slice: { offset: number; limit: number },
     totalOfUser?: string,
+    reader: Reader = this.dataSource.manager,
   ): Promise<{ rows: AuditLog[]; count: number; total: number }> {
     const [[rows, count], total] = await Promise.all([
-      this.filtered(filter).orderBy('a.seq', 'DESC').offset(slice.offset).limit(slice.limit).getManyAndCount(),
-      totalOfUser ? this.records().count({ where: { userId: totalOfUser } }) : this.records().count(),
+      this.filtered(filter, reader).orderBy('a.seq', 'DESC').offset(slice.offset).limit(slice.limit).getManyAndCount(),
+      totalOfUser ? this.records(reader).count({ where: { userId: totalOfUser } }) : this.records(reader).count(),
     ]);
     return { rows, count, total };
   }
@@ -176,8 +178,8 @@ export class AuditLogRepository {
     return summary;
   }
 
-  private filtered(filter: AuditLogFilter): SelectQueryBuilder<AuditLog> {
-    const qb = this.records().createQueryBuilder('a').where('true');
+  private filtered(filter: AuditLogFilter, reader?: Reader): SelectQueryBuilder<AuditLog> {
+    const qb = this.records(reader).createQueryBuilder('a').where('true');
     if (filter.user !== undefined) qb.andWhere('a.userId = :user', { user: filter.user });
     if (filter.operator !== undefined) qb.andWhere('a.operatorId = :operator', { operator: filter.operator });
     if (filter.operation !== undefined) qb.andWhere('a.operation = :operation', { operation: filter.operation });

@@ -1,6 +1,6 @@
 import { AccountMailModule } from '../account-recovery/account-mail.module';
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BlacklistModule } from '../blacklist/blacklist.module';
@@ -15,8 +15,10 @@ import { LoginLockoutService } from './login-lockout.service';
 import { LoginStatusController } from './login-status.controller';
 import { LoginStatusService } from './login-status.service';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimitsRepository } from './rate-limits.repository';
 import { SessionsModule } from './sessions.module';
 import { TokensService } from './tokens.service';
+import { WriteLsnInterceptor } from './write-lsn.interceptor';
 
 @Module({
   imports: [UsersModule, AccountMailModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
@@ -29,8 +31,10 @@ import { TokensService } from './tokens.service';
     LoginStatusService,
     JwtStrategy,
     RateLimitGuard,
+    RateLimitsRepository,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: WriteLsnInterceptor },
   ],
   exports: [AuthService, LoginLockoutService],
 })

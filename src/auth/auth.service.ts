@@ -117,8 +117,9 @@ export class AuthService {
    */
   async login(body: LoginDto, meta: RequestMeta, options: { staffOnly?: boolean } = {}): Promise<LoginResponse> {
     const identifier = (body.username ?? body.email ?? '').trim();
-    const lockKey = LoginLockoutService.loginKey(identifier);
-    const [lockedSeconds, account] = await Promise.all([this.lockout.lockedFor(lockKey), this.loginAccount(body.username, body.email)]);
+    const account = await this.loginAccount(body.username, body.email);
+    const lockKey = LoginLockoutService.loginKey(identifier, account);
+    const lockedSeconds = await this.lockout.lockedFor(lockKey);
     if (lockedSeconds > 0) {
       this.metrics.logins.inc({ outcome: 'locked' });
       throw AppException.tooManyRequests(lockedSeconds);

@@ -6,8 +6,9 @@ import { LoginFailuresRepository } from './login-failures.repository';
 
 /**
  * Per-account lockout after LOGIN_MAX_FAILURES wrong passwords within LOGIN_LOCK_SECONDS. Counted
- * per key as typed (lower-cased), whether or not an account has that name, so a lockout reveals
- * nothing. Kept in PostgreSQL, so every instance sees the same counters.
+ * per account when the identifier names one (its username or its email, in any case: one counter),
+ * and per identifier as typed (lower-cased) when it names none, so an unknown name locks the same
+ * way and a lockout reveals nothing. Kept in PostgreSQL, so every instance sees the same counters.
  */
 @Injectable()
 export class LoginLockoutService {
@@ -17,9 +18,13 @@ export class LoginLockoutService {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** The identifier as typed, trimmed and lower-cased; usernames and emails only match ASCII-insensitively. */
-  static loginKey(identifier: string): string {
-    return `login:${identifier.trim().toLowerCase()}`.slice(0, 300);
+  /**
+   * The one place that decides what a login failure counts against: the account the identifier
+   * names (found by the login lookup, deleted ones included), else the identifier as typed, trimmed
+   * and lower-cased (usernames and emails only match ASCII-insensitively).
+   */
+  static loginKey(identifier: string, account: { id: string } | null): string {
+    return account ? `login-account:${account.id}` : `login:${identifier.trim().toLowerCase()}`.slice(0, 300);
   }
 
   /** Seconds until the key unlocks, or 0 when it is not locked. */

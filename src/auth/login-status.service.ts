@@ -27,17 +27,19 @@ export class LoginStatusService {
     if (!user) throw AppException.notFound();
     this.policy.assert(actor, 'user.read-login-status', user);
     // The blocks come from the one definition the session check and the login use; the rest is detail.
-    const [blocks, blacklistEntry, disabledSince, usernameLock, emailLock] = await Promise.all([
+    const [blocks, blacklistEntry, disabledSince, accountLock] = await Promise.all([
       this.sessions.blocksOf(user.id),
       this.blacklist.activeEntryFor(user.id),
       this.audit.lastStateChange(user.id, USER_STATE.DISABLED),
-      this.lockout.lockedUntil(LoginLockoutService.loginKey(user.username)),
-      this.lockout.lockedUntil(LoginLockoutService.loginKey(user.email)),
+      this.lockout.lockedUntil(LoginLockoutService.loginKey(user.username, user)),
     ]);
-    const locks = [
-      ...(usernameLock ? [{ identifier: 'username' as const, until: usernameLock }] : []),
-      ...(emailLock ? [{ identifier: 'email' as const, until: emailLock }] : []),
-    ];
+    // One counter per account: the lock holds whichever identifier is typed, so it is reported for both.
+    const locks = accountLock
+      ? [
+          { identifier: 'username' as const, until: accountLock },
+          { identifier: 'email' as const, until: accountLock },
+        ]
+      : [];
     return LoginStatusResponse.from(
       { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks },
       actor,

@@ -1,10 +1,19 @@
-import { CanActivate, ExecutionContext, Injectable, OnApplicationShutdown, SetMetadata } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  SetMetadata,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../common/errors/app.exception';
 import { clientIp } from '../common/http/request-meta';
 import { AppConfig } from '../config/app-config';
+import { RateLimitCounter, RateLimitsRepository } from './rate-limits.repository';
+import { RedisRateLimits } from './redis-rate-limits';
 
 export type RouteLimit = 'login' | 'register';
 export const RATE_LIMIT = 'app:rate-limit';
@@ -23,21 +32,43 @@ interface Standing {
  * registration, shared by every route that names them (canonical and source APIs alike). The
  * client is the socket address, or X-Forwarded-For as far as TRUST_PROXY says to believe it.
  * Every /api answer says where the client stands (RateLimit-Limit, -Remaining, -Reset); a refused
- * one is 429/42901 with Retry-After. Counters live in this process (@nestjs/throttler's storage).
+ * one is 429/42901 with Retry-After. The counters are shared by every instance and survive a restart:
+ * PostgreSQL's UNLOGGED rate_limits table by default (RateLimitsRepository, one prepared upsert per
+ * hit), Redis when REDIS_URL is set. A window starts at a client's first hit and lasts
+ * RATE_LIMIT_WINDOW_SECONDS; a client refused in a window stays refused until it ends.
  *
  * The API-wide limit is counted in an onRequest hook (countRequest, installed by createApp), before
  * routing and body parsing, so that every /api answer counts and carries the headers: unknown routes,
  * malformed JSON, 413 and 415 included. The route limits are counted here, as a guard, once the route is known.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
-  private readonly storage = new ThrottlerStorageService();
+export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimitGuard.name);
+  private readonly counter: RateLimitCounter;
+  private readonly redis: RedisRateLimits | undefined;
   private readonly standing = new WeakMap<FastifyRequest, Standing>();
+  private purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
-  ) {}
+    private readonly postgres: RateLimitsRepository,
+  ) {
+    const redisUrl = config.rateLimit.redisUrl;
+    this.redis = redisUrl ? new RedisRateLimits(redisUrl) : undefined;
+    this.counter = this.redis ?? postgres;
+  }
+
+  /** Ended windows' rows are dropped now and then (Redis expires its keys itself). */
+  onApplicationBootstrap(): void {
+    if (this.redis || !this.config.database.connect) return;
+    const windowSeconds = this.config.rateLimit.windowSeconds;
+    this.purgeTimer = setInterval(
+      () => void this.postgres.purge(windowSeconds).catch((error: Error) => this.logger.warn(`rate_limits purge failed: ${error.message}`)),
+      Math.max(60, windowSeconds) * 1000,
+    );
+    this.purgeTimer.unref();
+  }
 
   /** The API-wide limit, for every request under /api (health, metrics and docs are for operators and probes). */
   async countRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -57,10 +88,9 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
   /** Counts one hit against a limit and shows the tightest standing of the request so far. */
   private async count(request: FastifyRequest, reply: FastifyReply, name: 'api' | RouteLimit, limit: number): Promise<void> {
     if (limit <= 0) return;
-    const ttl = this.config.rateLimit.windowSeconds * 1000;
     const client = clientIp(request) ?? 'unknown';
-    const record = await this.storage.increment(`${name}:${client}`, ttl, limit, ttl, name);
-    const current: Standing = { limit, remaining: Math.max(0, limit - record.totalHits), reset: record.timeToExpire };
+    const { hits, resetSeconds } = await this.counter.hit(`${name}:${client}`.slice(0, 200), this.config.rateLimit.windowSeconds);
+    const current: Standing = { limit, remaining: Math.max(0, limit - hits), reset: resetSeconds };
     const before = this.standing.get(request);
     const tightest = before && before.remaining <= current.remaining ? before : current;
     this.standing.set(request, tightest);
@@ -68,10 +98,11 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
       .header('RateLimit-Limit', String(tightest.limit))
       .header('RateLimit-Remaining', String(tightest.remaining))
       .header('RateLimit-Reset', String(Math.max(0, Math.ceil(tightest.reset))));
-    if (record.isBlocked) throw AppException.tooManyRequests(record.timeToBlockExpire);
+    if (hits > limit) throw AppException.tooManyRequests(Math.max(1, Math.ceil(resetSeconds)));
   }
 
   onApplicationShutdown(): void {
-    this.storage.onApplicationShutdown();
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.redis?.close();
   }
 }

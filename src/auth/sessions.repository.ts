@@ -78,17 +78,27 @@ export class SessionsRepository {
   }
 
   /** The per-request check: the session's user when the session is usable (one indexed read, prepared). */
-  async usableSession(sessionId: string, userId: string): Promise<{ id: string; username: string; role: Role } | null> {
-    const rows = await preparedQuery<{ id: string; username: string; role: Role }>(
+  async usableSession(
+    sessionId: string,
+    userId: string,
+  ): Promise<{ id: string; username: string; role: Role; write_lsn: string | null } | null> {
+    const rows = await preparedQuery<{ id: string; username: string; role: Role; write_lsn: string | null }>(
       this.dataSource,
       'session-usable',
-      `SELECT u.id, u.username, u.role
+      `SELECT u.id, u.username, u.role, s.write_lsn::text AS write_lsn
          FROM sessions s
          JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.user_id = $2 AND ${this.sql.sessionUsable}`,
       [sessionId, userId],
     );
     return rows[0] ?? null;
+  }
+
+  /** Read-your-writes with replicas: the primary's WAL position now, after the client's write committed. */
+  async recordWrite(sessionId: string): Promise<void> {
+    await preparedQuery(this.dataSource, 'session-write-lsn', `UPDATE sessions SET write_lsn = pg_current_wal_lsn() WHERE id = $1`, [
+      sessionId,
+    ]);
   }
 
   /**

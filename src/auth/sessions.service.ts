@@ -50,7 +50,12 @@ export class SessionsService {
   /** The per-request check: the signed-in user when the session is usable, else null. */
   async authenticate(sessionId: string, userId: string): Promise<AuthUser | null> {
     const user = await this.sessions.usableSession(sessionId, userId);
-    return user ? { id: user.id, username: user.username, role: user.role, sessionId } : null;
+    return user ? { id: user.id, username: user.username, role: user.role, sessionId, writeLsn: user.write_lsn } : null;
+  }
+
+  /** After a client's write: where its reads may be served from (see ReadReplicas). */
+  recordWrite(sessionId: string): Promise<void> {
+    return this.sessions.recordWrite(sessionId);
   }
 
   /** The account a login names, with its hash and every reason that blocks it (see blockSql). */

@@ -56,7 +56,9 @@ export class AppConfig {
   readonly corsOrigins!: string[];
   readonly trustProxy!: TrustProxy;
   readonly login!: { maxFailures: number; lockSeconds: number };
-  readonly rateLimit!: { windowSeconds: number; api: number; login: number; register: number };
+  readonly rateLimit!: { windowSeconds: number; api: number; login: number; register: number; redisUrl: string | undefined };
+  /** Read replicas (DATABASE_REPLICA_URLS) and the lag past which one is skipped. */
+  readonly replicas!: { urls: string[]; maxLagSeconds: number };
   readonly logLevel!: EnvironmentVariables['LOG_LEVEL'];
   readonly metrics!: { enabled: boolean; token: string | undefined };
   readonly shutdownTimeoutSeconds!: number;
@@ -246,6 +248,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
         api: env.RATE_LIMIT_API,
         login: env.RATE_LIMIT_LOGIN,
         register: env.RATE_LIMIT_REGISTER,
+        redisUrl: env.REDIS_URL,
+      },
+      replicas: {
+        urls: (env.DATABASE_REPLICA_URLS ?? '')
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean),
+        maxLagSeconds: env.REPLICA_MAX_LAG_SECONDS,
       },
       logLevel: env.LOG_LEVEL,
       metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN },

@@ -200,6 +200,26 @@ export class EnvironmentVariables {
   @Max(1000000)
   RATE_LIMIT_REGISTER = 100;
 
+  /** Optional: per-client rate limits in Redis instead of PostgreSQL (redis:// URL). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  /** Comma-separated postgres:// URLs of read replicas (streaming standbys of DATABASE_URL). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^,]+(,\s*postgres(ql)?:\/\/[^,]+)*$/, {
+    message: 'DATABASE_REPLICA_URLS must be comma-separated postgres:// URLs',
+  })
+  DATABASE_REPLICA_URLS?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  REPLICA_MAX_LAG_SECONDS = 5;
+
   @Transform(toBoolean)
   @IsBoolean()
   METRICS_ENABLED = true;

@@ -21,9 +21,15 @@ export function buildDataSourceOptions(config: AppConfig, purpose: 'app' | 'migr
           query_timeout: 20000,
         }
       : { max: 1 };
+  // Read replicas: the primary as master, the replicas as slaves; reads stay on the master unless a service
+  // asks ReadReplicas (src/database/read-replicas.ts) for a replica, so nothing reaches one by accident.
+  const replicas = purpose === 'app' ? config.replicas.urls : [];
   return {
     type: 'postgres',
     url: config.database.url,
+    ...(replicas.length > 0
+      ? { replication: { master: { url: config.database.url }, slaves: replicas.map((url) => ({ url })), defaultMode: 'master' as const } }
+      : {}),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
 import { isDatabaseUnavailable } from '../common/errors/error-response';
+import { ReadReplicas } from '../database/read-replicas';
 import { HealthRepository } from './health.repository';
 import { LifecycleService } from './lifecycle.service';
 
@@ -14,7 +15,13 @@ function rethrowSafely(error: unknown): never {
 }
 
 const HEALTH_INFO = { database: { status: 'up', responseTime: 2 }, migrations: { status: 'up', applied: 7, responseTime: 1 } };
-const HEALTH_EXAMPLE = { status: 'ok', info: HEALTH_INFO, error: {}, details: HEALTH_INFO };
+const HEALTH_EXAMPLE = {
+  status: 'ok',
+  info: HEALTH_INFO,
+  error: {},
+  details: HEALTH_INFO,
+  replicas: [{ name: 'replica-1:5432', status: 'up', lag_seconds: 0.012, replay_lsn: '0/3000148' }],
+};
 
 /** Liveness and readiness for orchestrators; plain JSON, no envelope. */
 @ApiTags('Health')
@@ -27,6 +34,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly database: HealthRepository,
     private readonly lifecycle: LifecycleService,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   @Get('live')
@@ -41,10 +49,12 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: the database answers and every migration is applied',
+    summary: 'Readiness: the database answers and every migration is applied (and how each read replica stands)',
     description:
       "For the orchestrator's readiness probe: 503 while the database is unreachable, a migration is pending or the service is " +
-      'shutting down (SIGTERM), so traffic moves elsewhere. Public, not rate limited.',
+      'shutting down (SIGTERM), so traffic moves elsewhere. With DATABASE_REPLICA_URLS, `replicas` lists each replica (up, ' +
+      'lagging past REPLICA_MAX_LAG_SECONDS, or down) with its lag in seconds; a lagging or down replica is skipped by reads and ' +
+      'never makes the service unready. Public, not rate limited.',
   })
   @ApiOkResponse({ schema: { type: 'object', example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable, migrations are pending or the service is shutting down' })
@@ -54,7 +64,7 @@ export class HealthController {
       return { status: 'error', info: {}, error: { lifecycle: { status: 'down', message: 'shutting down' } }, details: {} };
     }
     try {
-      return await this.health.check([
+      const result = await this.health.check([
         () =>
           this.indicators
             .check('database')
@@ -66,6 +76,8 @@ export class HealthController {
             .attempt(() => this.pendingMigrations())
             .withTimeout(1500),
       ]);
+      // Each replica and its lag; a lagging or unreachable replica is skipped by reads, never a reason to be unready.
+      return this.replicas.enabled ? { ...result, replicas: this.replicas.status() } : result;
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);

@@ -4,6 +4,7 @@ import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { escapeLike } from '../common/database/errors';
 import { preparedQuery } from '../common/database/prepared';
 import type { Role } from '../config/app-config';
+import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
 import { Occupation } from '../occupations/occupation.entity';
 import type { ListUsersQuery } from './dto/list-users.query';
@@ -99,10 +100,10 @@ export class UsersRepository {
     return rows[0]?.id ?? null;
   }
 
-  /** The rows of one page (without counts). */
-  async page(spec: UserPageSpec): Promise<User[]> {
+  /** The rows of one page (without counts); `reader` is a replica's connection (ReadReplicas) or the primary. */
+  async page(spec: UserPageSpec, reader: Reader = this.dataSource.manager): Promise<User[]> {
     const { query } = spec;
-    const filtered = this.scope(this.withOccupation().where('true'), spec.deleted, spec.collection);
+    const filtered = this.scope(this.withOccupation(reader).where('true'), spec.deleted, spec.collection);
     this.applyFilters(filtered, query, spec.walk);
     for (const part of spec.sort) {
       const backwards = part.startsWith('-');
@@ -135,23 +136,28 @@ export class UsersRepository {
   }
 
   /** The collection's size: for all users, the trigger-kept user_counts rows; for a group or an occupation, counted. */
-  async countTotal(deleted: DeletedScope, collection: UserCollection): Promise<number> {
+  async countTotal(deleted: DeletedScope, collection: UserCollection, reader: Reader = this.dataSource.manager): Promise<number> {
     if (!collection.group && !collection.occupation) {
       const which = deleted === 'none' ? 'WHERE NOT deleted' : deleted === 'only' ? 'WHERE deleted' : '';
-      const rows: { n: string }[] = await this.dataSource.query(`SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`);
+      const rows: { n: string }[] = await reader.query(`SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`);
       return Number(rows[0].n);
     }
-    return this.countRows((qb) => this.scope(qb, deleted, collection));
+    return this.countRows((qb) => this.scope(qb, deleted, collection), reader);
   }
 
   /** count(*) of the collection with the query's filters, no joins. */
-  countFiltered(deleted: DeletedScope, collection: UserCollection, query: ListUsersQuery): Promise<number> {
-    return this.countRows((qb) => this.applyFilters(this.scope(qb, deleted, collection), query, false));
+  countFiltered(
+    deleted: DeletedScope,
+    collection: UserCollection,
+    query: ListUsersQuery,
+    reader: Reader = this.dataSource.manager,
+  ): Promise<number> {
+    return this.countRows((qb) => this.applyFilters(this.scope(qb, deleted, collection), query, false), reader);
   }
 
   /** Live users whose username contains the fragment (1 to 3 characters), from the trigger-kept counters. */
-  async countUsernameFragment(fragment: string): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(`SELECT n FROM username_fragments WHERE fragment = $1`, [fragment]);
+  async countUsernameFragment(fragment: string, reader: Reader = this.dataSource.manager): Promise<number> {
+    const rows: { n: string }[] = await reader.query(`SELECT n FROM username_fragments WHERE fragment = $1`, [fragment]);
     return rows.length === 0 ? 0 : Number(rows[0].n);
   }
 
@@ -239,8 +245,8 @@ export class UsersRepository {
   }
 
   /** Users with their occupation; soft-deleted rows only when scoped in. Explicit columns, no hash. */
-  private withOccupation(): SelectQueryBuilder<User> {
-    return this.dataSource.getRepository(User).createQueryBuilder('u').withDeleted().leftJoinAndSelect('u.occupation', 'o');
+  private withOccupation(reader: Reader = this.dataSource.manager): SelectQueryBuilder<User> {
+    return reader.getRepository(User).createQueryBuilder('u').withDeleted().leftJoinAndSelect('u.occupation', 'o');
   }
 
   private scope(qb: SelectQueryBuilder<User>, deleted: DeletedScope, collection: UserCollection): SelectQueryBuilder<User> {
@@ -256,8 +262,11 @@ export class UsersRepository {
   }
 
   /** count(*) over users with the given conditions, no joins. */
-  private async countRows(conditions: (qb: SelectQueryBuilder<User>) => unknown): Promise<number> {
-    const qb = this.dataSource.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
+  private async countRows(
+    conditions: (qb: SelectQueryBuilder<User>) => unknown,
+    reader: Reader = this.dataSource.manager,
+  ): Promise<number> {
+    const qb = reader.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
     conditions(qb);
     const row = await qb.getRawOne<{ n: string }>();
     return Number(row?.n ?? 0);

@@ -14,6 +14,7 @@ import { bilingual } from '../common/pipes/validation-messages';
 import { AccessPolicy } from '../common/policies/access-policy.service';
 import { PasswordHasher } from '../common/security/password-hasher';
 import type { Role } from '../config/app-config';
+import { ReadReplicas } from '../database/read-replicas';
 import { Transactions, Tx } from '../database/transactions';
 import type { ProfileDto } from './dto/profile.dto';
 import type { ListUsersQuery } from './dto/list-users.query';
@@ -78,6 +79,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditLogService,
     private readonly accountMail: AccountMailService,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** A user by id (live ones unless asked), with their occupation; `lock` needs `tx`. */
@@ -136,21 +138,28 @@ export class UsersService {
     // A short username fragment alone: its exact count is one counter row, and when it matches a
     // good share of the users, walking created_at order finds a page sooner than collecting every match.
     const fragment = deleted === 'none' && !collection.group && !collection.occupation ? shortUsernameFragment(query) : null;
-    const [fragmentCount, knownTotal] =
-      fragment === null
-        ? [null, null]
-        : await Promise.all([this.users.countUsernameFragment(fragment), this.users.countTotal(deleted, collection)]);
-    const walk =
-      fragmentCount !== null && knownTotal !== null && fragmentCount > 0 && (sort[0] === 'created_at' || sort[0] === '-created_at')
-        ? ((query.offset + query.limit) * knownTotal) / fragmentCount <= WALK_MAX_ROWS
-        : false;
+    // Lists read a replica when one is fit for this client (ReadReplicas), the primary otherwise.
+    const [rows, counted, totalled] = await this.replicas.run(actor, async (reader) => {
+      const [fragmentCount, knownTotal] =
+        fragment === null
+          ? [null, null]
+          : await Promise.all([this.users.countUsernameFragment(fragment, reader), this.users.countTotal(deleted, collection, reader)]);
+      const walk =
+        fragmentCount !== null && knownTotal !== null && fragmentCount > 0 && (sort[0] === 'created_at' || sort[0] === '-created_at')
+          ? ((query.offset + query.limit) * knownTotal) / fragmentCount <= WALK_MAX_ROWS
+          : false;
 
-    // `total` (the collection without filters) and `count` (with them) are counted without the
-    // occupation join; with no filters they are the same number, counted once.
-    const total = knownTotal ?? this.users.countTotal(deleted, collection);
-    const count =
-      fragmentCount !== null ? fragmentCount : this.users.hasFilters(query) ? this.users.countFiltered(deleted, collection, query) : total;
-    const [rows, counted, totalled] = await Promise.all([this.users.page({ query, deleted, collection, sort, walk }), count, total]);
+      // `total` (the collection without filters) and `count` (with them) are counted without the
+      // occupation join; with no filters they are the same number, counted once.
+      const total = knownTotal ?? this.users.countTotal(deleted, collection, reader);
+      const count =
+        fragmentCount !== null
+          ? fragmentCount
+          : this.users.hasFilters(query)
+            ? this.users.countFiltered(deleted, collection, query, reader)
+            : total;
+      return Promise.all([this.users.page({ query, deleted, collection, sort, walk }, reader), count, total]);
+    });
     return {
       ...toPage(
         rows.map((user) => UserResponse.from(user, actor)),

@@ -564,8 +564,8 @@ describe('Auth limits', () => {
     const locked = await service.http.post('/api/v1/auth/login', { username: user.username, password: user.password });
     expectEnvelope(locked, 429, 42901);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The same account by email is a different identifier as typed.
-    expectEnvelope(await service.http.post('/api/v1/auth/login', { email: user.email, password: user.password }), 200);
+    // One counter per account: the email (in any case) names the same account and meets the same lock.
+    expectEnvelope(await service.http.post('/api/v1/auth/login', { email: user.email.toUpperCase(), password: user.password }), 429, 42901);
     await new Promise((resolve) => setTimeout(resolve, 3200));
     expectEnvelope(await service.http.post('/api/v1/auth/login', { username: user.username, password: user.password }), 200);
   });

@@ -41,7 +41,13 @@ describe('Auth core (medium)', () => {
     it('accepts a fresh session and names no block', async () => {
       const user = await medium.user();
       const sessionId = await openSession(user);
-      expect(await sessions.authenticate(sessionId, user.id)).toEqual({ id: user.id, username: user.username, role: 'user', sessionId });
+      expect(await sessions.authenticate(sessionId, user.id)).toEqual({
+        id: user.id,
+        username: user.username,
+        role: 'user',
+        sessionId,
+        writeLsn: null,
+      });
       expect(await sessions.blocksOf(user.id)).toEqual([]);
       expect((await sessions.loginAccount({ username: user.username.toUpperCase() }))?.blocks).toEqual([]);
     });
@@ -95,8 +101,17 @@ describe('Auth core (medium)', () => {
   });
 
   describe('lockout arithmetic (LOGIN_MAX_FAILURES=3)', () => {
+    it('keys a failure by the account an identifier names (username or email, any case), else by the identifier as typed', () => {
+      const account = { id: randomUUID() };
+      expect(LoginLockoutService.loginKey('Alice2024', account)).toBe(LoginLockoutService.loginKey('ALICE@example.com', account));
+      expect(LoginLockoutService.loginKey(' Ghost2024 ', null)).toBe(LoginLockoutService.loginKey('ghost2024', null));
+      expect(LoginLockoutService.loginKey('ghost2024', null)).not.toBe(LoginLockoutService.loginKey('ghost@example.com', null));
+      // An identifier as typed can never collide with an account's key.
+      expect(LoginLockoutService.loginKey(`account:${account.id}`, null)).not.toBe(LoginLockoutService.loginKey('x', account));
+    });
+
     it('locks on the third failure, tells parallel guesses past the limit, and clears', async () => {
-      const key = LoginLockoutService.loginKey(`  Someone${randomUUID()}@Example.com `);
+      const key = LoginLockoutService.loginKey(`  Someone${randomUUID()}@Example.com `, null);
       expect(key).toBe(key.toLowerCase());
       expect(await lockout.recordFailure(key)).toBe(false);
       expect(await lockout.recordFailure(key)).toBe(false);
@@ -113,7 +128,7 @@ describe('Auth core (medium)', () => {
     });
 
     it('starts counting again once the window has passed', async () => {
-      const key = LoginLockoutService.loginKey(`window${randomUUID()}`);
+      const key = LoginLockoutService.loginKey(`window${randomUUID()}`, null);
       await lockout.recordFailure(key);
       await lockout.recordFailure(key);
       await medium.sql("UPDATE login_failures SET last_failed_at = now() - interval '61 seconds' WHERE key = $1", [key]);
@@ -122,7 +137,7 @@ describe('Auth core (medium)', () => {
     });
 
     it('counts parallel failures exactly (one atomic statement)', async () => {
-      const key = LoginLockoutService.loginKey(`burst${randomUUID()}`);
+      const key = LoginLockoutService.loginKey(`burst${randomUUID()}`, null);
       const answers = await Promise.all(Array.from({ length: 10 }, () => lockout.recordFailure(key)));
       expect(answers.filter((alreadyLocked) => !alreadyLocked)).toHaveLength(3);
       expect(await lockout.lockedFor(key)).toBeGreaterThan(0);

@@ -12,6 +12,8 @@ export interface AuthUser {
   username: string;
   role: Role;
   sessionId: string;
+  /** The primary's WAL position after this client's last write (read-your-writes with replicas). */
+  writeLsn?: string | null;
 }
 
 /** No token needed. Everything else is protected by the global guard. */
