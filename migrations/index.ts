@@ -12,6 +12,7 @@ import { AuthChangeNotifications1795239000000 } from './1795239000000-AuthChange
 import { NameShortGrams1795240000000 } from './1795240000000-NameShortGrams';
 import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAuthChangeNotifications';
 import { SourceIds1795242000000 } from './1795242000000-SourceIds';
+import { SecondFactor1795246000000 } from './1795246000000-SecondFactor';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   NameShortGrams1795240000000,
   DropAuthChangeNotifications1795241000000,
   SourceIds1795242000000,
+  SecondFactor1795246000000,
 ];

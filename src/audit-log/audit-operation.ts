@@ -13,6 +13,15 @@ export enum AuditOperation {
   BLACKLISTED = 10,
   UNBLACKLISTED = 11,
   REFRESH_TOKEN_REUSE = 12,
+  // 13-17: other features of this round.
+  MFA_ENROLLED = 18,
+  MFA_DISABLED = 19,
+  MFA_RESET = 20,
+  MFA_FAILED = 21,
+  RECOVERY_CODES_REGENERATED = 22,
+  RECOVERY_CODE_USED = 23,
+  PASSKEY_ADDED = 24,
+  PASSKEY_REMOVED = 25,
 }
 
 export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
@@ -29,4 +38,12 @@ export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
   [AuditOperation.BLACKLISTED]: 'blacklisted',
   [AuditOperation.UNBLACKLISTED]: 'removed_from_blacklist',
   [AuditOperation.REFRESH_TOKEN_REUSE]: 'refresh_token_reuse_detected',
+  [AuditOperation.MFA_ENROLLED]: 'mfa_enrolled',
+  [AuditOperation.MFA_DISABLED]: 'mfa_disabled',
+  [AuditOperation.MFA_RESET]: 'mfa_reset_by_staff',
+  [AuditOperation.MFA_FAILED]: 'mfa_failed',
+  [AuditOperation.RECOVERY_CODES_REGENERATED]: 'recovery_codes_regenerated',
+  [AuditOperation.RECOVERY_CODE_USED]: 'recovery_code_used',
+  [AuditOperation.PASSKEY_ADDED]: 'passkey_added',
+  [AuditOperation.PASSKEY_REMOVED]: 'passkey_removed',
 };
