@@ -23,6 +23,7 @@ import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { OccupationsModule } from './occupations/occupations.module';
 import { UsersModule } from './users/users.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         AuditLogModule,
         UsersModule,
         AuthModule,
+        MfaModule,
         GroupsModule,
         OccupationsModule,
         AuditLogRoutesModule,

@@ -20,7 +20,6 @@ export class AuditLog {
   @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
   source!: string | null;
 
-
   /** Position in the hash chain, assigned by the database trigger. */
   @Column({ type: 'bigint', insert: false, update: false })
   seq!: string;

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BlacklistModule } from '../blacklist/blacklist.module';
 import { InvitationsModule } from '../invitations/invitations.module';
+import { MfaTokensModule } from '../mfa/mfa-tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -18,7 +19,7 @@ import { SessionsModule } from './sessions.module';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
+  imports: [UsersModule, SessionsModule, MfaTokensModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
   controllers: [AuthController, LoginStatusController],
   providers: [
     AuthService,
@@ -31,6 +32,6 @@ import { TokensService } from './tokens.service';
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, LoginLockoutService],
+  exports: [AuthService, LoginLockoutService, TokensService],
 })
 export class AuthModule {}

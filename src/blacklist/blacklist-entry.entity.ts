@@ -14,7 +14,6 @@ export class BlacklistEntry {
   @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
   source!: string | null;
 
-
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
 

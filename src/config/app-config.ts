@@ -191,7 +191,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
   const mfaRoles = env.MFA_REQUIRED_ROLES.split(',')
     .map((role) => role.trim())
     .filter(Boolean);
-  if (mfaRoles.some((role) => !ROLES.includes(role as Role))) problems.push('MFA_REQUIRED_ROLES must list roles among user, admin, superadmin');
+  if (mfaRoles.some((role) => !ROLES.includes(role as Role)))
+    problems.push('MFA_REQUIRED_ROLES must list roles among user, admin, superadmin');
   const webauthnOrigins = env.WEBAUTHN_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);

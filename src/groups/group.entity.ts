@@ -13,7 +13,6 @@ export class Group {
   @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
   source!: string | null;
 
-
   /** Unique case-insensitively among groups that are not deleted. */
   @Column({ type: 'varchar', length: 100 })
   name!: string;

@@ -116,7 +116,7 @@ export class Legacy000Controller {
   @ApiResponse({ status: 403, type: Detail000, description: 'Account disabled or blacklisted (after a correct password)' })
   @ApiResponse({ status: 429, type: Detail000, description: 'Too many requests or the account is locked' })
   async login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
-    const { user, ...tokens } = await this.auth.login(body, meta);
+    const { user, ...tokens } = await this.auth.legacyLogin(body, meta);
     return { token: tokens.access_token, ...tokens, user: user000(user) };
   }
 

@@ -63,7 +63,7 @@ export class Legacy001Controller {
   @ApiResponse({ status: 429, type: Error001, description: 'Too many requests or the account is locked (Retry-After set)' })
   async login(@Body() body: Login001Dto, @ClientMeta() meta: RequestMeta): Promise<LoggedIn001> {
     const adminOnly = flag(body.is_admim) || flag(body.is_admin);
-    const result = await this.auth.login({ email: body.email, username: body.username, password: body.password }, meta, {
+    const result = await this.auth.legacyLogin({ email: body.email, username: body.username, password: body.password }, meta, {
       staffOnly: adminOnly,
     });
     return {

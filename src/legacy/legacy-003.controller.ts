@@ -62,7 +62,7 @@ export class Legacy003Controller {
   @ApiEnvelope(Login003)
   @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.TOO_MANY_REQUESTS)
   async login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
-    const { user, ...tokens } = await this.auth.login(body, meta);
+    const { user, ...tokens } = await this.auth.legacyLogin(body, meta);
     return { ...user003(user), ...tokens, token: tokens.access_token };
   }
 

@@ -9,7 +9,6 @@ export class Occupation {
   @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
   source!: string | null;
 
-
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 

@@ -35,7 +35,6 @@ export class User {
   @Column({ type: 'varchar', length: 3, nullable: true, insert: false, update: false })
   source!: string | null;
 
-
   @Column({ type: 'varchar', length: 22 })
   username!: string;
 

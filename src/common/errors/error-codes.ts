@@ -51,7 +51,10 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
   },
   [ErrorCode.PASSKEY_VERIFICATION_FAILED]: {
     status: 400,
-    message: { en: 'The passkey could not be verified (unknown, expired or used challenge, or a bad signature or counter)', zh: '通行密钥验证失败（挑战未知、已过期或已使用，或签名、计数器无效）' },
+    message: {
+      en: 'The passkey could not be verified (unknown, expired or used challenge, or a bad signature or counter)',
+      zh: '通行密钥验证失败（挑战未知、已过期或已使用，或签名、计数器无效）',
+    },
   },
   [ErrorCode.MFA_NOT_ENROLLED]: {
     status: 400,
@@ -85,7 +88,10 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
   },
   [ErrorCode.MFA_UNAVAILABLE]: {
     status: 403,
-    message: { en: 'TOTP is not available on this server (MFA_ENCRYPTION_KEY is not configured)', zh: '本服务器未启用 TOTP（未配置 MFA_ENCRYPTION_KEY）' },
+    message: {
+      en: 'TOTP is not available on this server (MFA_ENCRYPTION_KEY is not configured)',
+      zh: '本服务器未启用 TOTP（未配置 MFA_ENCRYPTION_KEY）',
+    },
   },
   [ErrorCode.MFA_LEGACY_LOGIN_REFUSED]: {
     status: 403,

@@ -58,6 +58,8 @@ export interface Checks {
   'session.revoke': { userId: string };
   /** Create, list or revoke invitations. */
   'invitation.manage': null;
+  /** Remove every second factor of this user (and end their sessions): staff over the user, never oneself. */
+  'mfa.reset': UserTarget;
 }
 
 export type Action = keyof Checks;
@@ -96,6 +98,7 @@ export function can<A extends Action>(actor: Actor, action: A, target: Checks[A]
       return actor.role === 'superadmin' && !self(check.target.id);
     case 'user.change-state':
     case 'user.reset-password':
+    case 'mfa.reset':
       return !self(check.target.id) && staffOver(actor, check.target);
     case 'user.delete':
     case 'user.restore':

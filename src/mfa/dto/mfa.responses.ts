@@ -1,0 +1,125 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PasskeyRow, TotpRow } from '../mfa.repository';
+import { RECOVERY_CODE_COUNT } from '../totp';
+
+export class TotpEnrolmentResponse {
+  @ApiProperty({
+    minLength: 32,
+    maxLength: 32,
+    pattern: '^[A-Z2-7]{32}$',
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+    description: '160 bits, base32, for typing into an app by hand',
+  })
+  secret!: string;
+
+  @ApiProperty({
+    maxLength: 512,
+    example:
+      'otpauth://totp/User%20Management%20Service:alice2024?issuer=User%20Management%20Service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30',
+    description: 'The key URI authenticator apps read (issuer from MFA_ISSUER)',
+  })
+  otpauth_uri!: string;
+
+  @ApiProperty({
+    maxLength: 65536,
+    example: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0i...',
+    description: 'A QR code of otpauth_uri, as an SVG data URL (an <img> src)',
+  })
+  qr_code!: string;
+}
+
+export class RecoveryCodesResponse {
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', pattern: '^[a-z2-9]{5}-[a-z2-9]{5}$', maxLength: 11 },
+    minItems: RECOVERY_CODE_COUNT,
+    maxItems: RECOVERY_CODE_COUNT,
+    example: ['k7m2p-x9q4r', 'b3n8t-w2z6y'],
+    description: 'Shown this once; each works once in place of a code (POST /auth/mfa/verify `recovery_code`)',
+  })
+  recovery_codes!: string[];
+}
+
+export class MfaStatusResponse {
+  @ApiProperty({ description: 'TOTP is confirmed and asked for at login' })
+  totp_enabled!: boolean;
+
+  @ApiProperty({ description: 'An enrolment was started and awaits POST /auth/mfa/totp/confirm' })
+  totp_pending!: boolean;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When TOTP was confirmed' })
+  totp_enabled_at!: string | null;
+
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: RECOVERY_CODE_COUNT, description: 'Unused recovery codes left' })
+  recovery_codes_remaining!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 1000,
+    description: 'Registered passkeys (GET /auth/passkeys lists them)',
+  })
+  passkeys!: number;
+
+  @ApiProperty({ description: 'Your role must have a second factor (MFA_REQUIRED_ROLES) and you have none yet: only enrolment works' })
+  enrolment_required!: boolean;
+
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: ['pwd', 'otp', 'webauthn'] },
+    maxItems: 3,
+    example: ['pwd', 'otp'],
+    description: "How this session signed in (the access token's `amr`)",
+  })
+  session_amr!: string[];
+
+  static from(facts: {
+    totp: TotpRow | null;
+    recoveryCodes: number;
+    passkeys: number;
+    enrolmentRequired: boolean;
+    amr: string[];
+  }): MfaStatusResponse {
+    return Object.assign(new MfaStatusResponse(), {
+      totp_enabled: Boolean(facts.totp?.confirmedAt),
+      totp_pending: facts.totp !== null && facts.totp.confirmedAt === null,
+      totp_enabled_at: facts.totp?.confirmedAt?.toISOString() ?? null,
+      recovery_codes_remaining: facts.totp?.confirmedAt ? facts.recoveryCodes : 0,
+      passkeys: facts.passkeys,
+      enrolment_required: facts.enrolmentRequired,
+      session_amr: facts.amr,
+    });
+  }
+}
+
+export class PasskeyResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ maxLength: 64, example: 'Work laptop' })
+  name!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Last sign-in with it' })
+  last_used_at!: string | null;
+
+  static from(row: PasskeyRow): PasskeyResponse {
+    return Object.assign(new PasskeyResponse(), {
+      id: row.id,
+      name: row.name,
+      created_at: row.createdAt.toISOString(),
+      last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    });
+  }
+}
+
+/** WebAuthn options as @simplewebauthn/server makes them: pass them to navigator.credentials.create() / .get(). */
+export class WebAuthnOptionsResponse {
+  @ApiProperty({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'base64url; single use, valid 5 minutes, kept server-side' })
+  challenge!: string;
+
+  [key: string]: unknown;
+}
