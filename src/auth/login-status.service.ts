@@ -27,19 +27,20 @@ export class LoginStatusService {
     if (!user) throw AppException.notFound();
     this.policy.assert(actor, 'user.read-login-status', user);
     // The blocks come from the one definition the session check and the login use; the rest is detail.
-    const [blocks, blacklistEntry, disabledSince, usernameLock, emailLock] = await Promise.all([
+    const [blocks, blacklistEntry, disabledSince, usernameLock, emailLock, mfaEnrolmentRequired] = await Promise.all([
       this.sessions.blocksOf(user.id),
       this.blacklist.activeEntryFor(user.id),
       this.audit.lastStateChange(user.id, USER_STATE.DISABLED),
       this.lockout.lockedUntil(LoginLockoutService.loginKey(user.username)),
       this.lockout.lockedUntil(LoginLockoutService.loginKey(user.email)),
+      this.sessions.mfaEnrolmentPending(user.id),
     ]);
     const locks = [
       ...(usernameLock ? [{ identifier: 'username' as const, until: usernameLock }] : []),
       ...(emailLock ? [{ identifier: 'email' as const, until: emailLock }] : []),
     ];
     return LoginStatusResponse.from(
-      { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks },
+      { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks, mfaEnrolmentRequired },
       actor,
     );
   }

@@ -65,13 +65,14 @@ export class MfaRepository {
 
   /** A new pending secret (replacing an earlier pending one); false when TOTP is already confirmed. */
   async savePendingTotp(userId: string, secretEnc: string): Promise<boolean> {
-    const result: [unknown[], number] = await this.dataSource.query(
+    const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO mfa_totp (user_id, secret_enc) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET secret_enc = EXCLUDED.secret_enc, created_at = now(), last_step = NULL
-        WHERE mfa_totp.confirmed_at IS NULL`,
+        WHERE mfa_totp.confirmed_at IS NULL
+       RETURNING user_id`,
       [userId, secretEnc],
     );
-    return result[1] > 0;
+    return rows.length > 0;
   }
 
   /** Confirms the pending secret at this step; false when nothing is pending (a parallel confirmation won). */
@@ -105,13 +106,13 @@ export class MfaRepository {
 
   /** Spends one unused recovery code; false when there is no such unused code. */
   async useRecoveryCode(tx: Tx, userId: string, codeHash: string): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+    // TypeORM answers an UPDATE with [rows, affected].
+    const result: [unknown[], number] = await tx.query(
       `UPDATE mfa_recovery_codes SET used_at = now()
-        WHERE id = (SELECT id FROM mfa_recovery_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL LIMIT 1 FOR UPDATE)
-        RETURNING id`,
+        WHERE id = (SELECT id FROM mfa_recovery_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL LIMIT 1 FOR UPDATE)`,
       [userId, codeHash],
     );
-    return rows.length > 0;
+    return result[1] > 0;
   }
 
   async unusedRecoveryCodes(userId: string): Promise<number> {
@@ -189,7 +190,8 @@ export class MfaRepository {
     mfaTokenHash: string | null,
   ): Promise<boolean> {
     // Autocommit, never in the caller's transaction: a failed ceremony must not bring its challenge back.
-    const rows: Array<{ ok: boolean }> = await this.dataSource.query(
+    // TypeORM answers a DELETE with [rows, affected].
+    const [rows]: [Array<{ ok: boolean }>, number] = await this.dataSource.query(
       `DELETE FROM webauthn_challenges WHERE challenge = $1
        RETURNING (purpose = $2 AND user_id IS NOT DISTINCT FROM $3::uuid AND mfa_token_hash IS NOT DISTINCT FROM $4 AND expires_at > now()) AS ok`,
       [challenge, purpose, userId, mfaTokenHash],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { toDataURL } from 'qrcode';
+import { toString as qrSvg } from 'qrcode';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
 import type { LoginResponse } from '../auth/dto/auth.responses';
@@ -77,8 +77,8 @@ export class MfaService {
     if (!(await this.repository.savePendingTotp(user.id, sealSecret(key, secret))))
       throw AppException.conflict(bilingual('TOTP is already enabled: disable it first'));
     const uri = otpauthUri(secret, this.config.mfa.issuer, user.username);
-    const svg = await toDataURL(uri, { type: 'svg' } as never);
-    return { secret, otpauth_uri: uri, qr_code: typeof svg === 'string' ? svg : String(svg) };
+    const svg = await qrSvg(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return { secret, otpauth_uri: uri, qr_code: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
   }
 
   /** Confirms enrolment with a first code: TOTP is on, and the 10 recovery codes are shown this once. */

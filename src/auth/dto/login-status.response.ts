@@ -13,11 +13,16 @@ export interface LoginStatusFacts {
   disabledSince: Date | null;
   blacklistEntry: BlacklistEntry | null;
   locks: Array<{ identifier: 'username' | 'email'; until: Date }>;
+  /** MFA_REQUIRED_ROLES: the login works, but only second-factor enrolment does until one is enrolled. */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export class LoginBlockReasonResponse {
-  @ApiProperty({ enum: ['deleted', 'disabled', 'blacklisted', 'locked_out'] })
-  code!: 'deleted' | 'disabled' | 'blacklisted' | 'locked_out';
+  @ApiProperty({
+    enum: ['deleted', 'disabled', 'blacklisted', 'locked_out', 'mfa_enrolment_required'],
+    description: '`mfa_enrolment_required` (MFA_REQUIRED_ROLES): the login works, then only second-factor enrolment does',
+  })
+  code!: 'deleted' | 'disabled' | 'blacklisted' | 'locked_out' | 'mfa_enrolment_required';
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Since when (deleted, disabled, blacklisted)' })
   since?: string | null;
@@ -42,12 +47,12 @@ export class LoginStatusResponse {
   @ApiProperty({ maxLength: 22, pattern: '^[A-Za-z0-9]{6,22}$', example: 'alice2024' })
   username!: string;
 
-  @ApiProperty({ description: 'True when nothing blocks a login with the right password' })
+  @ApiProperty({ description: 'True when nothing blocks a login with the right password (mfa_enrolment_required does not)' })
   can_login!: boolean;
 
   @ApiProperty({
     type: [LoginBlockReasonResponse],
-    maxItems: 5,
+    maxItems: 6,
     description: 'Every reason that blocks the login now (each kind once, locked_out once per identifier); empty when none',
   })
   reasons!: LoginBlockReasonResponse[];
@@ -73,6 +78,8 @@ export class LoginStatusResponse {
       }
     }
     for (const lock of facts.locks) reasons.push({ code: 'locked_out', until: lock.until.toISOString(), identifier: lock.identifier });
-    return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: reasons.length === 0, reasons });
+    const canLogin = reasons.length === 0;
+    if (facts.mfaEnrolmentRequired) reasons.push({ code: 'mfa_enrolment_required' });
+    return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: canLogin, reasons });
   }
 }
