@@ -54,20 +54,7 @@ export class AuthController {
       'mfa_token, methods, expires_in }`; finish at POST /auth/mfa/verify within 5 minutes. The tokens carry `amr` ' +
       '(how the session signed in: [pwd] here).',
   })
-  @ApiEnvelope(LoginResponse, {
-    oneOf: [LoginResponse, MfaChallengeResponse],
-    examples: {
-      mfa: {
-        summary: 'An account with a second factor: the second step is next',
-        data: {
-          mfa_required: true,
-          mfa_token: 'mfa_3q2-7wZxP0dVn0Bq7yH5cZt4i3sGJtP1c8i6Qm2X0aE',
-          methods: ['totp', 'recovery_code'],
-          expires_in: 300,
-        },
-      },
-    },
-  })
+  @ApiEnvelope(LoginResponse, { oneOf: [LoginResponse, MfaChallengeResponse] })
   @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.TOO_MANY_REQUESTS)
   login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<LoginResponse | MfaChallengeResponse> {
     return this.auth.login(body, meta);

@@ -27,17 +27,7 @@ export class MfaController {
     description:
       'What is enrolled (TOTP, recovery codes left, passkeys), whether your role still must enrol one, and how this session signed in.',
   })
-  @ApiEnvelope(MfaStatusResponse, {
-    example: {
-      totp_enabled: true,
-      totp_pending: false,
-      totp_enabled_at: '2026-11-30T12:00:00.000Z',
-      recovery_codes_remaining: 9,
-      passkeys: 1,
-      enrolment_required: false,
-      session_amr: ['pwd', 'otp'],
-    },
-  })
+  @ApiEnvelope(MfaStatusResponse)
   @ApiErrors(E.UNAUTHENTICATED)
   status(@CurrentUser() user: AuthUser): Promise<MfaStatusResponse> {
     return this.mfa.status(user);

@@ -66,8 +66,6 @@ interface EnvelopeOptions {
   example?: unknown;
   /** `data` is one of these models (the first argument is then the first of them). */
   oneOf?: Array<Type<unknown>>;
-  /** Named examples of `data`. */
-  examples?: Record<string, { summary: string; data: unknown }>;
 }
 
 /** An integer that can only be `value` (the envelope's `status` and `errorCode` of one response). */
@@ -93,16 +91,6 @@ export function ApiEnvelope(model: Type<unknown> | null, options: EnvelopeOption
       },
       ...(options.example !== undefined
         ? { examples: { success: { summary: 'success', value: { data: options.example, message: 'success', errorCode: 0, status } } } }
-        : {}),
-      ...(options.examples
-        ? {
-            examples: Object.fromEntries(
-              Object.entries(options.examples).map(([name, { summary, data: value }]) => [
-                name,
-                { summary, value: { data: value, message: 'success', errorCode: 0, status } },
-              ]),
-            ),
-          }
         : {}),
     } as ApiResponseOptions),
   ];

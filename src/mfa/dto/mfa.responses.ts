@@ -34,7 +34,18 @@ export class RecoveryCodesResponse {
     items: { type: 'string', pattern: '^[a-z2-9]{5}-[a-z2-9]{5}$', maxLength: 11 },
     minItems: RECOVERY_CODE_COUNT,
     maxItems: RECOVERY_CODE_COUNT,
-    example: ['k7m2p-x9q4r', 'b3n8t-w2z6y'],
+    example: [
+      'k7m2p-x9q4r',
+      'b3n8t-w2z6y',
+      'c4d5e-f6g7h',
+      'j8k9m-n2p3q',
+      'r4s5t-u6v7w',
+      'x8y9z-a2b3c',
+      'd4e5f-g6h7j',
+      'k8m9n-p2q3r',
+      's4t5u-v6w7x',
+      'y8z9a-b2c3d',
+    ],
     description: 'Shown this once; each works once in place of a code (POST /auth/mfa/verify `recovery_code`)',
   })
   recovery_codes!: string[];
