@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LoginResponse } from '../auth/dto/auth.responses';
 import { RateLimit } from '../auth/rate-limit.guard';
@@ -7,7 +7,8 @@ import { ErrorCode } from '../common/errors/error-codes';
 import { API_PREFIX } from '../common/http/api-prefix';
 import { ClientMeta, RequestMeta } from '../common/http/request-meta';
 import { UuidParamPipe } from '../common/pipes/uuid-param.pipe';
-import { ApiEnvelope, ApiErrors } from '../common/swagger/api-docs.decorators';
+import { Page, PaginationQuery } from '../common/pagination/pagination';
+import { ApiEnvelope, ApiErrors, ApiPageEnvelope } from '../common/swagger/api-docs.decorators';
 import { MfaTokenDto, PasskeyAssertionDto, PasskeyRegistrationDto } from './dto/mfa.dto';
 import { PasskeyResponse, WebAuthnOptionsResponse } from './dto/mfa.responses';
 import { PasskeysService } from './passkeys.service';
@@ -23,10 +24,10 @@ export class PasskeysController {
   @Authenticated()
   @OpenDuringMfaEnrolment()
   @ApiOperation({ summary: 'My passkeys', description: 'Name, when registered, when last used to sign in.' })
-  @ApiEnvelope(PasskeyResponse, { isArray: true })
-  @ApiErrors(E.UNAUTHENTICATED)
-  list(@CurrentUser() user: AuthUser): Promise<PasskeyResponse[]> {
-    return this.passkeys.list(user);
+  @ApiPageEnvelope(PasskeyResponse)
+  @ApiErrors(E.VALIDATION_FAILED, E.UNAUTHENTICATED)
+  list(@CurrentUser() user: AuthUser, @Query() page: PaginationQuery): Promise<Page<PasskeyResponse>> {
+    return this.passkeys.list(user, page);
   }
 
   @Post('register/options')

@@ -15,6 +15,7 @@ import type { AuthUser } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import type { RequestMeta } from '../common/http/request-meta';
+import { Page, PaginationQuery, toPage } from '../common/pagination/pagination';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { PasskeyResponse, WebAuthnOptionsResponse } from './dto/mfa.responses';
@@ -83,8 +84,16 @@ export class PasskeysService {
     return challenge;
   }
 
-  async list(user: AuthUser): Promise<PasskeyResponse[]> {
-    return (await this.repository.passkeys(user.id)).map((row) => PasskeyResponse.from(row));
+  /** One's passkeys, oldest first (a handful per person: paged in memory; the collection takes no filters, so count = total). */
+  async list(user: AuthUser, page: PaginationQuery): Promise<Page<PasskeyResponse>> {
+    const rows = await this.repository.passkeys(user.id);
+    const slice = rows.slice((page.page - 1) * page.limit, page.page * page.limit);
+    return toPage(
+      slice.map((row) => PasskeyResponse.from(row)),
+      rows.length,
+      rows.length,
+      page,
+    );
   }
 
   async registrationOptions(user: AuthUser): Promise<WebAuthnOptionsResponse> {
