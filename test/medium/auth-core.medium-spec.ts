@@ -41,7 +41,14 @@ describe('Auth core (medium)', () => {
     it('accepts a fresh session and names no block', async () => {
       const user = await medium.user();
       const sessionId = await openSession(user);
-      expect(await sessions.authenticate(sessionId, user.id)).toEqual({ id: user.id, username: user.username, role: 'user', sessionId });
+      expect(await sessions.authenticate(sessionId, user.id)).toEqual({
+        id: user.id,
+        username: user.username,
+        role: 'user',
+        sessionId,
+        amr: ['pwd'],
+        mfaEnrolmentPending: false,
+      });
       expect(await sessions.blocksOf(user.id)).toEqual([]);
       expect((await sessions.loginAccount({ username: user.username.toUpperCase() }))?.blocks).toEqual([]);
     });
