@@ -205,6 +205,31 @@ describe('Second factor: TOTP and recovery codes', () => {
     expect(operations).toContain(0);
   });
 
+  it('spends an mfa_token, and a code, once under concurrent requests', async () => {
+    const user = await registerUser(http());
+    const { app } = await enrol(user);
+    const mfaToken = await passwordStep(user);
+    const code = await app.fresh();
+    const sameToken = await Promise.all(
+      Array.from({ length: 6 }, () => http().post('/api/v1/auth/mfa/verify', { mfa_token: mfaToken, code })),
+    );
+    expect(sameToken.map((response) => response.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+    for (const response of sameToken.filter((one) => one.status === 401)) expect(response.body.errorCode).toBe(40104);
+
+    // One code, two password steps at once: the code's time step is spent by the first.
+    const other = await registerUser(http());
+    const { app: otherApp } = await enrol(other);
+    const tokens = await Promise.all([passwordStep(other), passwordStep(other)]);
+    const otherCode = await otherApp.fresh();
+    const sameCode = await Promise.all(
+      tokens.map((token) => http().post('/api/v1/auth/mfa/verify', { mfa_token: token, code: otherCode })),
+    );
+    expect(sameCode.map((response) => [response.status, response.body.errorCode]).sort()).toEqual([
+      [200, 0],
+      [401, 40105],
+    ]);
+  });
+
   it('expires the mfa_token after 5 minutes and voids it when the password changes', async () => {
     const user = await registerUser(http());
     const { app } = await enrol(user);
