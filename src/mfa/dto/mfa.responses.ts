@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { PasskeyRow, TotpRow } from '../mfa.repository';
 import { RECOVERY_CODE_COUNT } from '../totp';
 
@@ -127,10 +127,47 @@ export class PasskeyResponse {
   }
 }
 
-/** WebAuthn options as @simplewebauthn/server makes them: pass them to navigator.credentials.create() / .get(). */
+/**
+ * WebAuthn options as @simplewebauthn/server makes them (PublicKeyCredentialCreationOptionsJSON or
+ * PublicKeyCredentialRequestOptionsJSON): pass them to navigator.credentials.create() / .get() after decoding the
+ * base64url fields, or to @simplewebauthn/browser's startRegistration() / startAuthentication() as they are.
+ */
 export class WebAuthnOptionsResponse {
   @ApiProperty({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'base64url; single use, valid 5 minutes, kept server-side' })
   challenge!: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { name: 'User Management Service', id: 'localhost' },
+    description: 'Registration: the relying party (WEBAUTHN_RP_NAME, WEBAUTHN_RP_ID)',
+  })
+  rp?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Registration: `{ id, name, displayName }`; `id` is the account id (16 bytes, base64url), the user handle a passkey sign-in returns',
+  })
+  user?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 253, pattern: '^[A-Za-z0-9.-]+$', example: 'localhost', description: 'Sign-in: the relying party id' })
+  rpId?: string;
+
+  @ApiPropertyOptional({
+    type: 'array',
+    maxItems: 1000,
+    items: { type: 'object', additionalProperties: true },
+    description: "Sign-in as a second factor: the account's passkeys (`{ id, type, transports }`); empty for passwordless sign-in",
+  })
+  allowCredentials?: Array<Record<string, unknown>>;
+
+  @ApiPropertyOptional({ enum: ['required', 'preferred', 'discouraged'], description: 'required for passwordless sign-in' })
+  userVerification?: string;
+
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 600000, example: 300000, description: 'Milliseconds' })
+  timeout?: number;
 
   [key: string]: unknown;
 }
