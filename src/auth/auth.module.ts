@@ -32,6 +32,6 @@ import { TokensService } from './tokens.service';
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, LoginLockoutService, TokensService],
+  exports: [AuthService, LoginLockoutService],
 })
 export class AuthModule {}
