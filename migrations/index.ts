@@ -16,6 +16,7 @@ import { ImportedHistory1795244000000 } from './1795244000000-ImportedHistory';
 import { MailOutbox1795245000000 } from './1795245000000-MailOutbox';
 import { RateLimits1795247000000 } from './1795247000000-RateLimits';
 import { SessionWriteLsn1795247100000 } from './1795247100000-SessionWriteLsn';
+import { SecondFactor1795246000000 } from './1795246000000-SecondFactor';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   MailOutbox1795245000000,
   RateLimits1795247000000,
   SessionWriteLsn1795247100000,
+  SecondFactor1795246000000,
 ];

@@ -28,6 +28,7 @@ import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { OccupationsModule } from './occupations/occupations.module';
 import { UsersModule } from './users/users.module';
 
@@ -49,6 +50,7 @@ export class AppModule {
         AuthModule,
         MailModule,
         AccountRecoveryModule,
+        MfaModule,
         GroupsModule,
         OccupationsModule,
         AuditLogRoutesModule,

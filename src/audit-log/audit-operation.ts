@@ -18,6 +18,14 @@ export enum AuditOperation {
   EMAIL_VERIFIED = 15,
   EMAIL_CHANGED = 16,
   PASSWORD_RESET_LINK_SENT = 17,
+  MFA_ENROLLED = 18,
+  MFA_DISABLED = 19,
+  MFA_RESET = 20,
+  MFA_FAILED = 21,
+  RECOVERY_CODES_REGENERATED = 22,
+  RECOVERY_CODE_USED = 23,
+  PASSKEY_ADDED = 24,
+  PASSKEY_REMOVED = 25,
 }
 
 export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
@@ -39,4 +47,12 @@ export const AUDIT_OPERATION_NAMES: Record<AuditOperation, string> = {
   [AuditOperation.EMAIL_VERIFIED]: 'email_verified',
   [AuditOperation.EMAIL_CHANGED]: 'email_changed',
   [AuditOperation.PASSWORD_RESET_LINK_SENT]: 'password_reset_link_sent_by_staff',
+  [AuditOperation.MFA_ENROLLED]: 'mfa_enrolled',
+  [AuditOperation.MFA_DISABLED]: 'mfa_disabled',
+  [AuditOperation.MFA_RESET]: 'mfa_reset_by_staff',
+  [AuditOperation.MFA_FAILED]: 'mfa_failed',
+  [AuditOperation.RECOVERY_CODES_REGENERATED]: 'recovery_codes_regenerated',
+  [AuditOperation.RECOVERY_CODE_USED]: 'recovery_code_used',
+  [AuditOperation.PASSKEY_ADDED]: 'passkey_added',
+  [AuditOperation.PASSKEY_REMOVED]: 'passkey_removed',
 };

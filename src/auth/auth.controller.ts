@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthUser, Authenticated, CurrentUser, Public } from '../common/decorators/auth.decorators';
+import { AuthUser, Authenticated, CurrentUser, OpenDuringMfaEnrolment, Public } from '../common/decorators/auth.decorators';
 import { ErrorCode } from '../common/errors/error-codes';
 import { API_PREFIX } from '../common/http/api-prefix';
 import { ClientMeta, RequestMeta } from '../common/http/request-meta';
@@ -16,6 +16,7 @@ import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { RateLimit } from './rate-limit.guard';
+import { MfaChallengeResponse } from '../mfa/dto/mfa-challenge.response';
 
 const E = ErrorCode;
 
@@ -48,11 +49,14 @@ export class AuthController {
     description:
       'Anyone, by username or email. One message for every wrong credential (40102). After LOGIN_MAX_FAILURES wrong ' +
       'passwords for the same identifier the identifier is locked for LOGIN_LOCK_SECONDS (42901 with Retry-After, even ' +
-      'with the right password). 40302/40303 (and 40304, email not verified, with EMAIL_VERIFICATION=required) are told only after a correct password. Rate limited per client.',
+      'with the right password). 40302/40303 (and 40304, email not verified, with EMAIL_VERIFICATION=required) are told only after a correct password. Rate limited per client. ' +
+      'An account with a second factor (TOTP or a passkey) gets no tokens here: the answer is `{ mfa_required: true, ' +
+      'mfa_token, methods, expires_in }`; finish at POST /auth/mfa/verify within 5 minutes. The tokens carry `amr` ' +
+      '(how the session signed in: [pwd] here).',
   })
-  @ApiEnvelope(LoginResponse)
+  @ApiEnvelope(LoginResponse, { oneOf: [LoginResponse, MfaChallengeResponse] })
   @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.EMAIL_NOT_VERIFIED, E.TOO_MANY_REQUESTS)
-  login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<LoginResponse> {
+  login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<LoginResponse | MfaChallengeResponse> {
     return this.auth.login(body, meta);
   }
 
@@ -74,6 +78,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(200)
   @Authenticated()
+  @OpenDuringMfaEnrolment()
   @ApiOperation({ summary: 'Log out', description: 'Ends the session of this token; its access and refresh tokens stop working at once.' })
   @ApiEnvelope(null)
   @ApiErrors(E.UNAUTHENTICATED)
@@ -84,6 +89,7 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
+  @OpenDuringMfaEnrolment()
   @ApiOperation({ summary: 'The signed-in user', description: "The token's owner, with every field they may see of themself." })
   @ApiEnvelope(UserResponse)
   @ApiErrors(E.UNAUTHENTICATED)

@@ -5,6 +5,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BlacklistModule } from '../blacklist/blacklist.module';
 import { InvitationsModule } from '../invitations/invitations.module';
+import { MfaTokensModule } from '../mfa/mfa-tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -21,7 +22,16 @@ import { TokensService } from './tokens.service';
 import { WriteLsnInterceptor } from './write-lsn.interceptor';
 
 @Module({
-  imports: [UsersModule, AccountMailModule, SessionsModule, BlacklistModule, InvitationsModule, PassportModule, JwtModule.register({})],
+  imports: [
+    UsersModule,
+    AccountMailModule,
+    SessionsModule,
+    MfaTokensModule,
+    BlacklistModule,
+    InvitationsModule,
+    PassportModule,
+    JwtModule.register({}),
+  ],
   controllers: [AuthController, LoginStatusController],
   providers: [
     AuthService,

@@ -14,7 +14,7 @@ import { Page, PaginationQuery, toPage } from '../common/pagination/pagination';
 import { bilingual } from '../common/pipes/validation-messages';
 import { PasswordHasher } from '../common/security/password-hasher';
 import { AppConfig } from '../config/app-config';
-import { Transactions } from '../database/transactions';
+import { Transactions, Tx } from '../database/transactions';
 import { USERNAME_PATTERN } from '../users/dto/account-fields';
 import type { UpdateMeDto } from '../users/dto/update-user.dto';
 import type { User } from '../users/user.entity';
@@ -28,6 +28,8 @@ import { LoginLockoutService } from './login-lockout.service';
 import type { BlockReason, LoginAccount } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { TokensService } from './tokens.service';
+import { MfaChallengeResponse } from '../mfa/dto/mfa-challenge.response';
+import { MfaTokensService } from '../mfa/mfa-tokens.service';
 
 /** The answer a login gives for the first reason that blocks an account (a deleted one answers like an unknown one). */
 const LOGIN_BLOCK_ERRORS: Record<Exclude<BlockReason, 'deleted'>, ErrorCode> = {
@@ -56,6 +58,7 @@ export class AuthService {
     private readonly metrics: MetricsService,
     private readonly policy: AccessPolicy,
     private readonly accountMail: AccountMailService,
+    private readonly mfaTokens: MfaTokensService,
   ) {}
 
   /**
@@ -115,7 +118,11 @@ export class AuthService {
    * the account (SessionsRepository's BLOCKS) is told only after a correct password.
    * `staffOnly` (the 001 API's admin login) turns away accounts with the user role like a wrong password.
    */
-  async login(body: LoginDto, meta: RequestMeta, options: { staffOnly?: boolean } = {}): Promise<LoginResponse> {
+  async login(
+    body: LoginDto,
+    meta: RequestMeta,
+    options: { staffOnly?: boolean; legacy?: boolean } = {},
+  ): Promise<LoginResponse | MfaChallengeResponse> {
     const identifier = (body.username ?? body.email ?? '').trim();
     const account = await this.loginAccount(body.username, body.email);
     const lockKey = LoginLockoutService.loginKey(identifier, account);
@@ -164,45 +171,95 @@ export class AuthService {
       throw new AppException(LOGIN_BLOCK_ERRORS[block]);
     }
 
+    // An enrolled account answers the second step's token instead (src/mfa finishes the sign-in).
+    if (account.mfaMethods.length > 0) return this.secondStep(account, meta, lockKey, options.legacy === true);
+
     // Hashes made under weaker ARGON2_* settings are upgraded while we hold the password.
     const rehashed = this.hasher.needsRehash(account.passwordHash) ? await this.hasher.hash(body.password) : undefined;
-    const signedIn = await this.signIn(account, meta, lockKey, rehashed);
+    const signedIn = await this.transactions.run((tx) =>
+      this.signInWithin(tx, { userId: account.id, meta, lockKey, amr: ['pwd'], rehashed }),
+    );
     if (!('user' in signedIn)) {
       // Parallel guesses locked the key while this password was being checked: nothing was written.
       this.metrics.logins.inc({ outcome: 'locked' });
       throw AppException.tooManyRequests(signedIn.lockedSeconds);
     }
     this.metrics.logins.inc({ outcome: 'success' });
-    return {
-      ...this.tokenPair(account.id, signedIn.sessionId, signedIn.refreshToken),
-      user: UserResponse.from(signedIn.user, signedIn.user),
-    };
+    return this.loginAnswer(signedIn, ['pwd']);
+  }
+
+  /** The source APIs' logins: a client of theirs cannot do the second step, so an enrolled account is refused (40307). */
+  async legacyLogin(body: LoginDto, meta: RequestMeta, options: { staffOnly?: boolean } = {}): Promise<LoginResponse> {
+    const answer = await this.login(body, meta, { ...options, legacy: true });
+    if ('mfa_required' in answer) throw new AppException(ErrorCode.MFA_LEGACY_LOGIN_REFUSED);
+    return answer;
   }
 
   /**
-   * A successful login's writes, in one transaction: unless the identifier got locked meanwhile, it
-   * clears the identifier's failures, opens the session with its first refresh token, stamps
-   * last_login_at (and an upgraded hash), and writes the audit record last (the audit chain head is
-   * the lock every audited write shares, so it is held for the shortest time).
+   * The password was right and the account has a second factor: answer an mfa_token bound to this
+   * step (no session yet, the lockout key stays as it is until the second step succeeds), or, for a
+   * source API's login, refuse with 40307 naming the canonical route.
    */
-  private signIn(
-    account: LoginAccount,
-    meta: RequestMeta,
-    lockKey: string,
-    rehashed: string | undefined,
+  private async secondStep(account: LoginAccount, meta: RequestMeta, lockKey: string, legacy: boolean): Promise<MfaChallengeResponse> {
+    const lockedMeanwhile = await this.lockout.lockedFor(lockKey);
+    if (lockedMeanwhile > 0) {
+      this.metrics.logins.inc({ outcome: 'locked' });
+      throw AppException.tooManyRequests(lockedMeanwhile);
+    }
+    if (legacy) {
+      await this.audit.record({
+        operation: AuditOperation.LOGIN_FAILED,
+        userId: account.id,
+        operatorId: account.id,
+        meta,
+        details: { reason: 'second_factor_required' },
+      });
+      this.metrics.logins.inc({ outcome: 'mfa_legacy_refused' });
+      throw new AppException(ErrorCode.MFA_LEGACY_LOGIN_REFUSED);
+    }
+    const token = await this.mfaTokens.issue({ userId: account.id, lockKey, passwordHash: account.passwordHash });
+    this.metrics.logins.inc({ outcome: 'mfa_required' });
+    return MfaChallengeResponse.from(token, account.mfaMethods);
+  }
+
+  /**
+   * A successful sign-in's writes, in the caller's transaction (the password login's own, or the second
+   * step's): unless the lockout key (null for a passwordless passkey) got locked meanwhile, it clears its
+   * failures, opens the session (with its `amr`) and its first refresh token, stamps last_login_at (and an
+   * upgraded hash), and writes the audit record last (the audit chain head is the lock every audited write
+   * shares, so it is held for the shortest time).
+   */
+  async signInWithin(
+    tx: Tx,
+    input: { userId: string; meta: RequestMeta; lockKey: string | null; amr: string[]; rehashed?: string },
   ): Promise<{ sessionId: string; refreshToken: string; user: User } | { lockedSeconds: number }> {
-    return this.transactions.run(async (tx) => {
+    const { userId, meta, lockKey, amr } = input;
+    if (lockKey !== null) {
       const lockedSeconds = await this.lockout.lockedFor(lockKey, tx);
       if (lockedSeconds > 0) return { lockedSeconds };
       await this.lockout.clear(lockKey, tx);
-      const { sessionId, refreshToken } = await this.sessions.open(tx, account.id, meta);
-      const user = await this.users.recordSignIn(tx, account.id, rehashed);
-      await this.audit.record(
-        { operation: AuditOperation.LOGIN, userId: account.id, operatorId: account.id, meta, details: { session_id: sessionId } },
-        tx,
-      );
-      return { sessionId, refreshToken, user };
-    });
+    }
+    const { sessionId, refreshToken } = await this.sessions.open(tx, userId, meta, amr);
+    const user = await this.users.recordSignIn(tx, userId, input.rehashed);
+    await this.audit.record(
+      {
+        operation: AuditOperation.LOGIN,
+        userId,
+        operatorId: userId,
+        meta,
+        details: amr.length === 1 && amr[0] === 'pwd' ? { session_id: sessionId } : { session_id: sessionId, amr },
+      },
+      tx,
+    );
+    return { sessionId, refreshToken, user };
+  }
+
+  /** The login answer for a signed-in session. */
+  loginAnswer(signedIn: { sessionId: string; refreshToken: string; user: User }, amr: string[]): LoginResponse {
+    return {
+      ...this.tokenPair(signedIn.user.id, signedIn.sessionId, signedIn.refreshToken, amr),
+      user: UserResponse.from(signedIn.user, signedIn.user),
+    };
   }
 
   /**
@@ -216,7 +273,7 @@ export class AuthService {
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPairResponse> {
     const rotated = await this.sessions.rotate(refreshToken, meta);
-    return this.tokenPair(rotated.userId, rotated.sessionId, rotated.refreshToken);
+    return this.tokenPair(rotated.userId, rotated.sessionId, rotated.refreshToken, rotated.amr);
   }
 
   async logout(user: AuthUser, meta: RequestMeta): Promise<void> {
@@ -292,9 +349,9 @@ export class AuthService {
     });
   }
 
-  private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPairResponse {
+  private tokenPair(userId: string, sessionId: string, refreshToken: string, amr: string[]): TokenPairResponse {
     return {
-      access_token: this.tokens.signAccessToken(userId, sessionId),
+      access_token: this.tokens.signAccessToken(userId, sessionId, amr),
       refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: this.config.jwt.accessTtl,

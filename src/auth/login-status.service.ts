@@ -27,11 +27,12 @@ export class LoginStatusService {
     if (!user) throw AppException.notFound();
     this.policy.assert(actor, 'user.read-login-status', user);
     // The blocks come from the one definition the session check and the login use; the rest is detail.
-    const [blocks, blacklistEntry, disabledSince, accountLock] = await Promise.all([
+    const [blocks, blacklistEntry, disabledSince, accountLock, mfaEnrolmentRequired] = await Promise.all([
       this.sessions.blocksOf(user.id),
       this.blacklist.activeEntryFor(user.id),
       this.audit.lastStateChange(user.id, USER_STATE.DISABLED),
       this.lockout.lockedUntil(LoginLockoutService.loginKey(user.username, user)),
+      this.sessions.mfaEnrolmentPending(user.id),
     ]);
     // One counter per account: the lock holds whichever identifier is typed, so it is reported for both.
     const locks = accountLock
@@ -41,7 +42,7 @@ export class LoginStatusService {
         ]
       : [];
     return LoginStatusResponse.from(
-      { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks },
+      { user, blocks, disabledSince: blocks.includes('disabled') ? disabledSince : null, blacklistEntry, locks, mfaEnrolmentRequired },
       actor,
     );
   }

@@ -35,8 +35,35 @@ export function blockSql(emailVerificationRequired: boolean): { accountBlocks: s
   return { accountBlocks, sessionUsable: `s.revoked_at IS NULL AND s.expires_at > now() AND ${accountUsable}` };
 }
 
+/**
+ * The second factor (src/mfa owns its tables): the methods an account has enrolled, which a login asks
+ * for after the password, and whether a role listed in MFA_REQUIRED_ROLES (the text[] parameter named)
+ * still lacks one. Not a block: such a session is usable for enrolment only (the guard decides with this
+ * flag, read by the same per-request statement).
+ */
+const HAS_TOTP = 'EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)';
+const HAS_PASSKEY = 'EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)';
+const MFA_METHODS = `array_remove(ARRAY[CASE WHEN ${HAS_TOTP} THEN 'totp' END, CASE WHEN ${HAS_PASSKEY} THEN 'webauthn' END], NULL)::text[]`;
+const mfaEnrolmentPending = (requiredRoles: string): string =>
+  `(u.role::text = ANY(${requiredRoles}::text[]) AND NOT ${HAS_TOTP} AND NOT ${HAS_PASSKEY})`;
+
+export type MfaMethod = 'totp' | 'webauthn';
+
+/** What the per-request check answers for a usable session. */
+export interface UsableSession {
+  id: string;
+  username: string;
+  role: Role;
+  /** How the session signed in (RFC 8176 values: pwd, otp, webauthn). */
+  amr: string[];
+  /** The role must enrol a second factor (MFA_REQUIRED_ROLES) and the account has none yet. */
+  mfaEnrolmentPending: boolean;
+  /** The primary's WAL position after this session's last write, or null (read-your-writes on replicas). */
+  writeLsn: string | null;
+}
+
 export type RevokeReason =
-  'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'disabled' | 'deleted' | 'blacklisted' | 'refresh_reuse';
+  'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'disabled' | 'deleted' | 'blacklisted' | 'refresh_reuse' | 'mfa_reset';
 
 /** The account a login names, with what the login decides on. */
 export interface LoginAccount {
@@ -45,6 +72,8 @@ export interface LoginAccount {
   role: Role;
   passwordHash: string;
   blocks: BlockReason[];
+  /** Second-factor methods enrolled (empty: the password is enough). */
+  mfaMethods: MfaMethod[];
 }
 
 /** How a login names its account: by username, by email, or both (then both must match). */
@@ -61,6 +90,7 @@ export interface RefreshTokenState {
   sessionCreatedAt: Date;
   usedSecondsAgo: number | null;
   successorEnc: string | null;
+  amr: string[];
   /** The token, the session and the account are all still good. */
   usable: boolean;
 }
@@ -77,21 +107,41 @@ export class SessionsRepository {
     this.sql = blockSql(config.mail.verification === 'required');
   }
 
-  /** The per-request check: the session's user when the session is usable (one indexed read, prepared). */
-  async usableSession(
-    sessionId: string,
-    userId: string,
-  ): Promise<{ id: string; username: string; role: Role; write_lsn: string | null } | null> {
-    const rows = await preparedQuery<{ id: string; username: string; role: Role; write_lsn: string | null }>(
+  /**
+   * The per-request check: the session's user when the session is usable (one indexed read, prepared),
+   * with its amr, whether MFA_REQUIRED_ROLES (`mfaRequiredRoles`) still wants a factor enrolled, and the
+   * primary's WAL position of the session's last write (read-your-writes on replicas).
+   */
+  async usableSession(sessionId: string, userId: string, mfaRequiredRoles: readonly string[] = []): Promise<UsableSession | null> {
+    const rows = await preparedQuery<{
+      id: string;
+      username: string;
+      role: Role;
+      amr: string[];
+      mfa_pending: boolean;
+      write_lsn: string | null;
+    }>(
       this.dataSource,
       'session-usable',
-      `SELECT u.id, u.username, u.role, s.write_lsn::text AS write_lsn
+      `SELECT u.id, u.username, u.role, s.amr, ${mfaEnrolmentPending('$3')} AS mfa_pending, s.write_lsn::text AS write_lsn
          FROM sessions s
          JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.user_id = $2 AND ${this.sql.sessionUsable}`,
-      [sessionId, userId],
+      [sessionId, userId, mfaRequiredRoles],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    return row
+      ? { id: row.id, username: row.username, role: row.role, amr: row.amr, mfaEnrolmentPending: row.mfa_pending, writeLsn: row.write_lsn }
+      : null;
+  }
+
+  /** Whether MFA_REQUIRED_ROLES wants this account to enrol a second factor it lacks (the login-status report). */
+  async mfaEnrolmentPending(userId: string, mfaRequiredRoles: readonly string[]): Promise<boolean> {
+    const rows: Array<{ pending: boolean }> = await this.dataSource.query(
+      `SELECT ${mfaEnrolmentPending('$2')} AS pending FROM users u WHERE u.id = $1`,
+      [userId, mfaRequiredRoles],
+    );
+    return rows[0]?.pending ?? false;
   }
 
   /** Read-your-writes with replicas: the primary's WAL position now, after the client's write committed. */
@@ -116,14 +166,30 @@ export class SessionsRepository {
             ? ['email', 'u.email = $1', [email]]
             : [null, null, []];
     if (variant === null) return null;
-    const rows = await preparedQuery<{ id: string; username: string; role: Role; password_hash: string; blocks: BlockReason[] }>(
+    const rows = await preparedQuery<{
+      id: string;
+      username: string;
+      role: Role;
+      password_hash: string;
+      blocks: BlockReason[];
+      mfa_methods: MfaMethod[];
+    }>(
       this.dataSource,
       `login-account-${variant}`,
-      `SELECT u.id, u.username, u.role, u.password_hash, ${this.sql.accountBlocks} AS blocks FROM users u WHERE ${match}`,
+      `SELECT u.id, u.username, u.role, u.password_hash, ${this.sql.accountBlocks} AS blocks, ${MFA_METHODS} AS mfa_methods FROM users u WHERE ${match}`,
       values,
     );
     const row = rows[0];
-    return row ? { id: row.id, username: row.username, role: row.role, passwordHash: row.password_hash, blocks: row.blocks } : null;
+    return row
+      ? {
+          id: row.id,
+          username: row.username,
+          role: row.role,
+          passwordHash: row.password_hash,
+          blocks: row.blocks,
+          mfaMethods: row.mfa_methods,
+        }
+      : null;
   }
 
   /** Every reason that blocks this account now (the login-status report). */
@@ -137,15 +203,12 @@ export class SessionsRepository {
 
   async insertSession(
     tx: Tx,
-    session: { id: string; userId: string; ip: string | null; userAgent: string | null; expiresAt: Date },
+    session: { id: string; userId: string; ip: string | null; userAgent: string | null; expiresAt: Date; amr: string[] },
   ): Promise<void> {
-    await tx.query(`INSERT INTO sessions (id, user_id, ip, user_agent, last_used_at, expires_at) VALUES ($1, $2, $3, $4, now(), $5)`, [
-      session.id,
-      session.userId,
-      session.ip,
-      session.userAgent,
-      session.expiresAt,
-    ]);
+    await tx.query(
+      `INSERT INTO sessions (id, user_id, ip, user_agent, last_used_at, expires_at, amr) VALUES ($1, $2, $3, $4, now(), $5, $6)`,
+      [session.id, session.userId, session.ip, session.userAgent, session.expiresAt, session.amr],
+    );
   }
 
   async insertRefreshToken(
@@ -164,9 +227,10 @@ export class SessionsRepository {
       session_created_at: Date;
       used_seconds_ago: number | null;
       successor_enc: string | null;
+      amr: string[];
       usable: boolean;
     }> = await tx.query(
-      `SELECT rt.id, rt.session_id, rt.successor_enc, s.user_id, s.created_at AS session_created_at,
+      `SELECT rt.id, rt.session_id, rt.successor_enc, s.user_id, s.amr, s.created_at AS session_created_at,
               EXTRACT(EPOCH FROM (now() - rt.used_at))::float8 AS used_seconds_ago,
               (rt.expires_at > now() AND ${this.sql.sessionUsable}) AS usable
          FROM refresh_tokens rt
@@ -185,6 +249,7 @@ export class SessionsRepository {
       sessionCreatedAt: new Date(row.session_created_at),
       usedSecondsAgo: row.used_seconds_ago,
       successorEnc: row.successor_enc,
+      amr: row.amr,
       usable: row.usable,
     };
   }

@@ -21,6 +21,7 @@ export interface IssuedSession {
 
 export interface RotatedSession extends IssuedSession {
   userId: string;
+  amr: string[];
 }
 
 function hashToken(token: string): string {
@@ -49,8 +50,23 @@ export class SessionsService {
 
   /** The per-request check: the signed-in user when the session is usable, else null. */
   async authenticate(sessionId: string, userId: string): Promise<AuthUser | null> {
-    const user = await this.sessions.usableSession(sessionId, userId);
-    return user ? { id: user.id, username: user.username, role: user.role, sessionId, writeLsn: user.write_lsn } : null;
+    const user = await this.sessions.usableSession(sessionId, userId, this.config.mfa.requiredRoles);
+    return user
+      ? {
+          id: user.id,
+          username: user.username,
+          role: user.role,
+          sessionId,
+          amr: user.amr,
+          mfaEnrolmentPending: user.mfaEnrolmentPending,
+          writeLsn: user.writeLsn,
+        }
+      : null;
+  }
+
+  /** Whether MFA_REQUIRED_ROLES wants this account to enrol a second factor it lacks. */
+  mfaEnrolmentPending(userId: string): Promise<boolean> {
+    return this.sessions.mfaEnrolmentPending(userId, this.config.mfa.requiredRoles);
   }
 
   /** After a client's write: where its reads may be served from (see ReadReplicas). */
@@ -68,11 +84,11 @@ export class SessionsService {
     return this.sessions.blocksOf(userId);
   }
 
-  /** Opens a session with its first refresh token, inside the caller's transaction (a login). */
-  async open(tx: Tx, userId: string, meta: RequestMeta): Promise<IssuedSession> {
+  /** Opens a session with its first refresh token, inside the caller's transaction (a login); `amr` says how it signed in. */
+  async open(tx: Tx, userId: string, meta: RequestMeta, amr: string[] = ['pwd']): Promise<IssuedSession> {
     const sessionId = randomUUID();
     const expiresAt = this.refreshExpiry(new Date());
-    await this.sessions.insertSession(tx, { id: sessionId, userId, ip: meta.ip, userAgent: meta.userAgent, expiresAt });
+    await this.sessions.insertSession(tx, { id: sessionId, userId, ip: meta.ip, userAgent: meta.userAgent, expiresAt, amr });
     const refreshToken = await this.issueRefreshToken(tx, sessionId, expiresAt);
     return { sessionId, refreshToken };
   }
@@ -113,14 +129,15 @@ export class SessionsService {
       const expiresAt = this.refreshExpiry(token.sessionCreatedAt);
       await this.sessions.touchSession(tx, token.sessionId, expiresAt);
       const sameSuccessor = token.usedSecondsAgo !== null ? await this.unusedSuccessor(tx, token.successorEnc) : null;
-      if (sameSuccessor) return { kind: 'ok' as const, userId: token.userId, sessionId: token.sessionId, refreshToken: sameSuccessor };
+      if (sameSuccessor)
+        return { kind: 'ok' as const, userId: token.userId, sessionId: token.sessionId, amr: token.amr, refreshToken: sameSuccessor };
 
       const next = await this.issueRefreshToken(tx, token.sessionId, expiresAt, token.id);
       await this.sessions.markRefreshTokenUsed(tx, token.id, this.seal(next));
-      return { kind: 'ok' as const, userId: token.userId, sessionId: token.sessionId, refreshToken: next };
+      return { kind: 'ok' as const, userId: token.userId, sessionId: token.sessionId, amr: token.amr, refreshToken: next };
     });
     if (outcome.kind !== 'ok') throw new AppException(ErrorCode.UNAUTHENTICATED);
-    return { userId: outcome.userId, sessionId: outcome.sessionId, refreshToken: outcome.refreshToken };
+    return { userId: outcome.userId, sessionId: outcome.sessionId, amr: outcome.amr, refreshToken: outcome.refreshToken };
   }
 
   /** The remembered successor, if it has not been exchanged itself (then the chain has moved on). */

@@ -10,6 +10,8 @@ export interface AccessTokenPayload {
   sub: string;
   sid: string;
   typ: typeof ACCESS_TOKEN_TYPE;
+  /** RFC 8176 authentication methods: ['pwd'], ['pwd', 'otp'], ['pwd', 'webauthn'] or ['webauthn']. */
+  amr: string[];
 }
 
 /** Signs access tokens: HS256 only, with issuer, audience, subject, session id and a type. */
@@ -20,8 +22,8 @@ export class TokensService {
     private readonly config: AppConfig,
   ) {}
 
-  signAccessToken(userId: string, sessionId: string): string {
-    const payload: AccessTokenPayload = { sub: userId, sid: sessionId, typ: ACCESS_TOKEN_TYPE };
+  signAccessToken(userId: string, sessionId: string, amr: string[] = ['pwd']): string {
+    const payload: AccessTokenPayload = { sub: userId, sid: sessionId, typ: ACCESS_TOKEN_TYPE, amr };
     return this.jwt.sign(payload, {
       algorithm: JWT_ALGORITHM,
       // jsonwebtoken takes a KeyObject as it is (the typings predate KeyObject).

@@ -81,6 +81,9 @@ export class AppConfig {
     sendTimeout: number;
   };
   /** The per-process cache of the per-request session check (size 0: off). */
+  /** The second factor: TOTP issuer and secret key (null: TOTP enrolment refused), roles that must enrol, WebAuthn party. */
+  readonly mfa!: { issuer: string; encryptionKey: Buffer | null; requiredRoles: Role[] };
+  readonly webauthn!: { rpId: string; rpName: string; origins: string[] };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +151,19 @@ export function databaseUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
+/** MFA_ENCRYPTION_KEY: 32 bytes as 64 hex characters or as base64 (standard or URL-safe); null when it is neither. */
+export function parseMfaKey(raw: string): Buffer | null {
+  const value = raw.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return null;
+}
+
+const ROLES: readonly Role[] = ['user', 'admin', 'superadmin'];
+
 export interface LoadConfigOptions {
   /** False for tools that sign no tokens (the create-superadmin CLI): JWT_SECRET is then neither required nor checked. */
   needsJwtSecret?: boolean;
@@ -190,6 +206,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
     problems.push('EMAIL_VERIFICATION=required needs SMTP_URL in production (no account could ever be verified)');
   }
   if (env.HEADERS_TIMEOUT > env.REQUEST_TIMEOUT) problems.push('HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT');
+  const mfaKey = env.MFA_ENCRYPTION_KEY ? parseMfaKey(env.MFA_ENCRYPTION_KEY) : null;
+  if (env.MFA_ENCRYPTION_KEY && !mfaKey) {
+    problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or as base64: generate one, e.g. `openssl rand -hex 32`');
+  }
+  const mfaRoles = env.MFA_REQUIRED_ROLES.split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
+  if (mfaRoles.some((role) => !ROLES.includes(role as Role)))
+    problems.push('MFA_REQUIRED_ROLES must list roles among user, admin, superadmin');
+  const webauthnOrigins = env.WEBAUTHN_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (webauthnOrigins.some((origin) => !/^https?:\/\/[^/\s]+$/.test(origin))) {
+    problems.push('WEBAUTHN_ORIGINS must be comma-separated origins such as https://app.example.com');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
@@ -281,6 +312,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
         retryLimit: env.MAIL_RETRY_LIMIT,
         sendTimeout: env.MAIL_SEND_TIMEOUT,
       },
+      mfa: { issuer: env.MFA_ISSUER, encryptionKey: mfaKey, requiredRoles: mfaRoles as Role[] },
+      webauthn: { rpId: env.WEBAUTHN_RP_ID, rpName: env.WEBAUTHN_RP_NAME, origins: webauthnOrigins },
     }),
   );
 }

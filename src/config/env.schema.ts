@@ -334,4 +334,35 @@ export class EnvironmentVariables {
   @Min(2)
   @Max(600)
   MAIL_SEND_TIMEOUT = 60;
+
+  /** The issuer shown by authenticator apps (the otpauth:// URI's issuer). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  MFA_ISSUER = 'User Management Service';
+
+  /** 32 bytes as 64 hex characters or as base64; encrypts TOTP secrets (AES-256-GCM). Needed once anyone enrols TOTP. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MFA_ENCRYPTION_KEY?: string;
+
+  /** Comma-separated roles that must enrol a second factor before anything but enrolment works. */
+  @IsString()
+  MFA_REQUIRED_ROLES = '';
+
+  /** The WebAuthn relying party: the site's registrable domain (no scheme, no port). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  WEBAUTHN_RP_ID = 'localhost';
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  WEBAUTHN_RP_NAME = 'User Management Service';
+
+  /** Comma-separated origins a WebAuthn ceremony may come from (scheme://host[:port]). */
+  @IsString()
+  WEBAUTHN_ORIGINS = 'http://localhost:3000';
 }

@@ -125,10 +125,15 @@ export class Legacy000Controller {
   @LegacyOperation('用户登录 (login)', 'POST /api/v1/auth/login')
   @ApiResponse({ status: 200, type: Token000 })
   @ApiResponse({ status: 400, type: Detail000, description: 'Wrong username or password' })
-  @ApiResponse({ status: 403, type: Detail000, description: 'Account disabled or blacklisted (after a correct password)' })
+  @ApiResponse({
+    status: 403,
+    type: Detail000,
+    description:
+      'Account disabled or blacklisted, or it has a second factor, which this API cannot ask for ("Second factor required": use POST /api/v1/auth/login, then POST /api/v1/auth/mfa/verify); each after a correct password',
+  })
   @ApiResponse({ status: 429, type: Detail000, description: 'Too many requests or the account is locked' })
   async login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
-    const { user, ...tokens } = await this.auth.login(body, meta);
+    const { user, ...tokens } = await this.auth.legacyLogin(body, meta);
     return { token: tokens.access_token, ...tokens, user: await this.ids.presentOne000(user, USER_000) };
   }
 

@@ -69,11 +69,16 @@ export class Legacy001Controller {
   @LegacyOperation('登录 (login)', 'POST /api/v1/auth/login')
   @ApiResponse({ status: 200, type: LoggedIn001, description: 'Login successfully' })
   @ApiResponse({ status: 400, type: Error001, description: '"Wrong password or wrong email address" or "Wrong form struct"' })
-  @ApiResponse({ status: 403, type: Error001, description: 'Account disabled or blacklisted (after a correct password)' })
+  @ApiResponse({
+    status: 403,
+    type: Error001,
+    description:
+      'Account disabled or blacklisted, or it has a second factor, which this API cannot ask for ("Second factor required": use POST /api/v1/auth/login, then POST /api/v1/auth/mfa/verify); each after a correct password',
+  })
   @ApiResponse({ status: 429, type: Error001, description: 'Too many requests or the account is locked (Retry-After set)' })
   async login(@Body() body: Login001Dto, @ClientMeta() meta: RequestMeta): Promise<LoggedIn001> {
     const adminOnly = flag(body.is_admim) || flag(body.is_admin);
-    const result = await this.auth.login({ email: body.email, username: body.username, password: body.password }, meta, {
+    const result = await this.auth.legacyLogin({ email: body.email, username: body.username, password: body.password }, meta, {
       staffOnly: adminOnly,
     });
     return {

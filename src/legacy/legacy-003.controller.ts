@@ -60,9 +60,16 @@ export class Legacy003Controller {
   @RateLimit('login')
   @LegacyOperation('2. user sign in', 'POST /api/v1/auth/login')
   @ApiEnvelope(Login003)
-  @ApiErrors(E.VALIDATION_FAILED, E.WRONG_CREDENTIALS, E.ACCOUNT_DISABLED, E.ACCOUNT_BLACKLISTED, E.TOO_MANY_REQUESTS)
+  @ApiErrors(
+    E.VALIDATION_FAILED,
+    E.WRONG_CREDENTIALS,
+    E.ACCOUNT_DISABLED,
+    E.ACCOUNT_BLACKLISTED,
+    E.MFA_LEGACY_LOGIN_REFUSED,
+    E.TOO_MANY_REQUESTS,
+  )
   async login(@Body() body: LoginDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
-    const { user, ...tokens } = await this.auth.login(body, meta);
+    const { user, ...tokens } = await this.auth.legacyLogin(body, meta);
     return { ...user003(user), ...tokens, token: tokens.access_token };
   }
 

@@ -48,6 +48,8 @@ const RESULT_001: Partial<Record<ErrorCode, { status: number; result: string }>>
   [ErrorCode.ACCOUNT_DISABLED]: { status: 403, result: 'This account is disabled' },
   [ErrorCode.ACCOUNT_BLACKLISTED]: { status: 403, result: 'This account is blacklisted' },
   [ErrorCode.EMAIL_NOT_VERIFIED]: { status: 403, result: 'This email address is not verified' },
+  [ErrorCode.MFA_LEGACY_LOGIN_REFUSED]: { status: 403, result: 'Second factor required' },
+  [ErrorCode.MFA_ENROLMENT_REQUIRED]: { status: 403, result: 'Second factor enrolment required' },
   [ErrorCode.NOT_FOUND]: { status: 400, result: 'Not found' },
   [ErrorCode.CONFLICT]: { status: 400, result: 'Conflict' },
 };

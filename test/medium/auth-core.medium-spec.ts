@@ -47,6 +47,8 @@ describe('Auth core (medium)', () => {
         role: 'user',
         sessionId,
         writeLsn: null,
+        amr: ['pwd'],
+        mfaEnrolmentPending: false,
       });
       expect(await sessions.blocksOf(user.id)).toEqual([]);
       expect((await sessions.loginAccount({ username: user.username.toUpperCase() }))?.blocks).toEqual([]);

@@ -58,6 +58,12 @@ const TABLE: { [A in Action]: Array<{ name: string; target: (self: Actor) => Che
     { name: 'another superadmin', target: () => target('superadmin'), expected: [false, false, true] },
     { name: 'oneself', target: (self) => self, expected: [false, false, false] },
   ],
+  'mfa.reset': [
+    { name: 'another user', target: () => target('user'), expected: [false, true, true] },
+    { name: 'another admin', target: () => target('admin'), expected: [false, false, true] },
+    { name: 'another superadmin', target: () => target('superadmin'), expected: [false, false, true] },
+    { name: 'oneself', target: (self) => self, expected: [false, false, false] },
+  ],
   'user.delete': [
     { name: 'another user', target: () => target('user'), expected: [false, false, true] },
     { name: 'another admin', target: () => target('admin'), expected: [false, false, true] },

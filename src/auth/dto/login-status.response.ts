@@ -13,14 +13,18 @@ export interface LoginStatusFacts {
   disabledSince: Date | null;
   blacklistEntry: BlacklistEntry | null;
   locks: Array<{ identifier: 'username' | 'email'; until: Date }>;
+  /** MFA_REQUIRED_ROLES: the login works, but only second-factor enrolment does until one is enrolled. */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export class LoginBlockReasonResponse {
   @ApiProperty({
-    enum: ['deleted', 'disabled', 'blacklisted', 'unverified', 'locked_out'],
-    description: '`unverified`: the email address is not verified yet (only with EMAIL_VERIFICATION=required)',
+    enum: ['deleted', 'disabled', 'blacklisted', 'unverified', 'locked_out', 'mfa_enrolment_required'],
+    description:
+      '`unverified`: the email address is not verified yet (only with EMAIL_VERIFICATION=required). ' +
+      '`mfa_enrolment_required` (MFA_REQUIRED_ROLES): the login works, then only second-factor enrolment does',
   })
-  code!: 'deleted' | 'disabled' | 'blacklisted' | 'unverified' | 'locked_out';
+  code!: 'deleted' | 'disabled' | 'blacklisted' | 'unverified' | 'locked_out' | 'mfa_enrolment_required';
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Since when (deleted, disabled, blacklisted)' })
   since?: string | null;
@@ -45,7 +49,7 @@ export class LoginStatusResponse {
   @ApiProperty({ maxLength: 22, pattern: '^[A-Za-z0-9]{6,22}$', example: 'alice2024' })
   username!: string;
 
-  @ApiProperty({ description: 'True when nothing blocks a login with the right password' })
+  @ApiProperty({ description: 'True when nothing blocks a login with the right password (mfa_enrolment_required does not)' })
   can_login!: boolean;
 
   @ApiProperty({
@@ -77,6 +81,8 @@ export class LoginStatusResponse {
     }
     if (facts.blocks.includes('unverified')) reasons.push({ code: 'unverified' });
     for (const lock of facts.locks) reasons.push({ code: 'locked_out', until: lock.until.toISOString(), identifier: lock.identifier });
-    return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: reasons.length === 0, reasons });
+    const canLogin = reasons.length === 0;
+    if (facts.mfaEnrolmentRequired) reasons.push({ code: 'mfa_enrolment_required' });
+    return Object.assign(new LoginStatusResponse(), { user: user.id, username: user.username, can_login: canLogin, reasons });
   }
 }

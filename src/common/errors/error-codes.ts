@@ -5,14 +5,21 @@ export enum ErrorCode {
   VALIDATION_FAILED = 40001,
   INVITATION_INVALID = 40002,
   TOKEN_INVALID = 40003,
+  PASSKEY_VERIFICATION_FAILED = 40004,
+  MFA_NOT_ENROLLED = 40005,
   /** An import's body is not the export its source gives (issue 12). */
   IMPORT_MALFORMED = 40008,
   UNAUTHENTICATED = 40101,
   WRONG_CREDENTIALS = 40102,
+  MFA_TOKEN_INVALID = 40104,
+  MFA_CODE_WRONG = 40105,
   FORBIDDEN_ROLE = 40301,
   ACCOUNT_DISABLED = 40302,
   ACCOUNT_BLACKLISTED = 40303,
   EMAIL_NOT_VERIFIED = 40304,
+  MFA_ENROLMENT_REQUIRED = 40305,
+  MFA_UNAVAILABLE = 40306,
+  MFA_LEGACY_LOGIN_REFUSED = 40307,
   NOT_FOUND = 40401,
   USERNAME_TAKEN = 40901,
   EMAIL_TAKEN = 40902,
@@ -55,6 +62,17 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
     status: 400,
     message: { en: 'The link is wrong, already used or expired', zh: '链接无效、已使用或已过期' },
   },
+  [ErrorCode.PASSKEY_VERIFICATION_FAILED]: {
+    status: 400,
+    message: {
+      en: 'The passkey could not be verified (unknown, expired or used challenge, or a bad signature or counter)',
+      zh: '通行密钥验证失败（挑战未知、已过期或已使用，或签名、计数器无效）',
+    },
+  },
+  [ErrorCode.MFA_NOT_ENROLLED]: {
+    status: 400,
+    message: { en: 'No such second factor is enrolled or pending', zh: '未注册或未待确认该第二因素' },
+  },
   [ErrorCode.UNAUTHENTICATED]: {
     status: 401,
     message: { en: 'Missing, invalid, expired or revoked token', zh: '令牌缺失、无效、已过期或已被撤销' },
@@ -63,12 +81,41 @@ export const ERRORS: Record<ErrorCode, ErrorDefinition> = {
     status: 401,
     message: { en: 'Wrong username/email or password', zh: '用户名/邮箱或密码错误' },
   },
+  [ErrorCode.MFA_TOKEN_INVALID]: {
+    status: 401,
+    message: { en: 'The mfa_token is invalid, expired or already used: log in again', zh: 'mfa_token 无效、已过期或已使用，请重新登录' },
+  },
+  [ErrorCode.MFA_CODE_WRONG]: {
+    status: 401,
+    message: { en: 'Wrong or already used second-factor code', zh: '第二因素验证码错误或已使用' },
+  },
   [ErrorCode.FORBIDDEN_ROLE]: { status: 403, message: { en: 'Your role does not allow this', zh: '您的角色无权执行此操作' } },
   [ErrorCode.ACCOUNT_DISABLED]: { status: 403, message: { en: 'This account is disabled', zh: '该账号已被禁用' } },
   [ErrorCode.ACCOUNT_BLACKLISTED]: { status: 403, message: { en: 'This account is blacklisted', zh: '该账号已被列入黑名单' } },
   [ErrorCode.EMAIL_NOT_VERIFIED]: {
     status: 403,
     message: { en: 'This email address is not verified yet: follow the link sent to it', zh: '该邮箱尚未验证：请点击发送到该邮箱的链接' },
+  },
+  [ErrorCode.MFA_ENROLMENT_REQUIRED]: {
+    status: 403,
+    message: {
+      en: 'Your role requires a second factor: enrol one first (POST /api/v1/auth/mfa/totp or a passkey)',
+      zh: '您的角色要求第二因素：请先注册（POST /api/v1/auth/mfa/totp 或通行密钥）',
+    },
+  },
+  [ErrorCode.MFA_UNAVAILABLE]: {
+    status: 403,
+    message: {
+      en: 'TOTP is not available on this server (MFA_ENCRYPTION_KEY is not configured)',
+      zh: '本服务器未启用 TOTP（未配置 MFA_ENCRYPTION_KEY）',
+    },
+  },
+  [ErrorCode.MFA_LEGACY_LOGIN_REFUSED]: {
+    status: 403,
+    message: {
+      en: 'This account uses a second factor: sign in with POST /api/v1/auth/login, then POST /api/v1/auth/mfa/verify',
+      zh: '该账号启用了第二因素：请使用 POST /api/v1/auth/login 登录，再调用 POST /api/v1/auth/mfa/verify',
+    },
   },
   [ErrorCode.NOT_FOUND]: { status: 404, message: { en: 'Not found', zh: '资源不存在' } },
   [ErrorCode.USERNAME_TAKEN]: { status: 409, message: { en: 'Username already registered', zh: '用户名已被注册' } },

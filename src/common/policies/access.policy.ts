@@ -62,6 +62,8 @@ export interface Checks {
   'invitation.manage': null;
   /** Import a source system's export, or export the users. */
   'import.run': null;
+  /** Remove every second factor of this user (and end their sessions): staff over the user, never oneself. */
+  'mfa.reset': UserTarget;
 }
 
 export type Action = keyof Checks;
@@ -102,6 +104,7 @@ export function can<A extends Action>(actor: Actor, action: A, target: Checks[A]
     case 'user.change-state':
     case 'user.reset-password':
     case 'user.send-password-reset':
+    case 'mfa.reset':
       return !self(check.target.id) && staffOver(actor, check.target);
     case 'user.delete':
     case 'user.restore':

@@ -64,6 +64,8 @@ interface EnvelopeOptions {
   description?: string;
   isArray?: boolean;
   example?: unknown;
+  /** `data` is one of these models (the first argument is then the first of them). */
+  oneOf?: Array<Type<unknown>>;
 }
 
 /** An integer that can only be `value` (the envelope's `status` and `errorCode` of one response). */
@@ -72,13 +74,15 @@ const exactly = (value: number): SchemaObject => ({ type: 'integer', format: 'in
 /** Documents a success response: the envelope with `data` of the given model (or null). */
 export function ApiEnvelope(model: Type<unknown> | null, options: EnvelopeOptions = {}): MethodDecorator {
   const status = options.status ?? 200;
-  const data: SchemaObject | ReferenceObject = model
-    ? options.isArray
-      ? { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(model) } }
-      : { $ref: getSchemaPath(model) }
-    : { type: 'object', nullable: true, description: 'Always null', example: null };
+  const data: SchemaObject | ReferenceObject = options.oneOf
+    ? { oneOf: options.oneOf.map((one) => ({ $ref: getSchemaPath(one) })) }
+    : model
+      ? options.isArray
+        ? { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(model) } }
+        : { $ref: getSchemaPath(model) }
+      : { type: 'object', nullable: true, description: 'Always null', example: null };
   const decorators = [
-    ApiExtraModels(EnvelopeDto, ...(model ? [model] : [])),
+    ApiExtraModels(EnvelopeDto, ...(model ? [model] : []), ...(options.oneOf ?? [])),
     ApiResponse({
       status,
       description: options.description ?? (status === 201 ? 'Created' : 'Success'),

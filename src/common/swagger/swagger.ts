@@ -49,6 +49,12 @@ function errorCodeTable(): string {
 /** The tags, in the order the UI shows them. */
 const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Auth', description: 'Registration, login, token refresh, logout, my account, password and sessions' },
+  {
+    name: 'Second factor',
+    description:
+      "TOTP with recovery codes, passkeys (WebAuthn), the login's second step (POST /auth/login answers `mfa_required`, then " +
+      'POST /auth/mfa/verify), passwordless sign-in, and the staff reset',
+  },
   { name: 'Users', description: 'User administration (admin+) and a user reading their own record' },
   { name: 'Groups', description: 'Groups and their members' },
   { name: 'Occupations', description: 'The occupations a profile can name (public list for the registration form)' },
