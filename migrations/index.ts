@@ -14,9 +14,9 @@ import { DropAuthChangeNotifications1795241000000 } from './1795241000000-DropAu
 import { SourceIds1795242000000 } from './1795242000000-SourceIds';
 import { ImportedHistory1795244000000 } from './1795244000000-ImportedHistory';
 import { MailOutbox1795245000000 } from './1795245000000-MailOutbox';
+import { SecondFactor1795246000000 } from './1795246000000-SecondFactor';
 import { RateLimits1795247000000 } from './1795247000000-RateLimits';
 import { SessionWriteLsn1795247100000 } from './1795247100000-SessionWriteLsn';
-import { SecondFactor1795246000000 } from './1795246000000-SecondFactor';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -30,7 +30,7 @@ export const MIGRATIONS = [
   SourceIds1795242000000,
   ImportedHistory1795244000000,
   MailOutbox1795245000000,
+  SecondFactor1795246000000,
   RateLimits1795247000000,
   SessionWriteLsn1795247100000,
-  SecondFactor1795246000000,
 ];
