@@ -132,6 +132,7 @@ export class Legacy003Controller {
         profile: Object.keys(profile).length > 0 ? profile : undefined,
       },
       meta,
+      { emailChange: 'immediate' },
     );
     return user003(user);
   }

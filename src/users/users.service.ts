@@ -245,9 +245,17 @@ export class UsersService {
   /**
    * PATCH /users/:id and PATCH /auth/me. Each kind of change is checked by the policy, against the
    * row as locked inside the transaction; the change, the end of the user's sessions (when disabled
-   * or reset) and the audit records (update, role, state) commit together.
+   * or reset) and the audit records (update, role, state) commit together. `emailChange: 'immediate'` is
+   * for the source APIs, which API.md keeps unchanged: there a new address replaces the old one at once
+   * (and counts as unverified) instead of waiting for its link.
    */
-  async update(actor: AuthUser, id: string, changes: UpdateUserDto, meta: RequestMeta): Promise<UserResponse> {
+  async update(
+    actor: AuthUser,
+    id: string,
+    changes: UpdateUserDto,
+    meta: RequestMeta,
+    options: { emailChange: 'confirm' | 'immediate' } = { emailChange: 'confirm' },
+  ): Promise<UserResponse> {
     const current = await this.findReadable(actor, id);
     if (current.deletedAt) throw AppException.notFound();
     this.authorizeUpdate(actor, current, changes);
@@ -256,8 +264,14 @@ export class UsersService {
     }
     await this.assertOccupationExists(changes.profile?.occupation);
     const passwordHash = changes.password !== undefined ? await this.hasher.hash(changes.password) : undefined;
-    const confirmsEmail = this.accountMail.verifies;
-    if (changes.email !== undefined && changes.email !== current.email && !confirmsEmail && this.accountMail.verificationMode !== 'off') {
+    const confirmsEmail = this.accountMail.verifies && options.emailChange === 'confirm';
+    if (
+      options.emailChange === 'confirm' &&
+      changes.email !== undefined &&
+      changes.email !== current.email &&
+      !confirmsEmail &&
+      this.accountMail.verificationMode !== 'off'
+    ) {
       // Production without SMTP_URL: a new address could never be confirmed.
       this.accountMail.assertAvailable();
     }
@@ -278,6 +292,9 @@ export class UsersService {
           set.pendingEmail = null;
           updated.push('pending_email');
         }
+        // The source APIs' immediate change: the new address is unproved until its link is followed.
+        const immediateEmail = options.emailChange === 'immediate' && set.email !== undefined ? set.email : undefined;
+        if (immediateEmail !== undefined) Object.assign(set, { emailVerifiedAt: null, pendingEmail: null });
         const roleChanged = changes.role !== undefined && changes.role !== target.role;
         const stateChanged = changes.state !== undefined && changes.state !== target.state;
         if (roleChanged) set.role = changes.role;
@@ -285,6 +302,9 @@ export class UsersService {
         if (Object.keys(set).length === 0) return;
 
         await this.users.update(tx, target.id, set);
+        if (immediateEmail !== undefined && this.accountMail.verifies) {
+          await this.accountMail.sendVerification(tx, target, immediateEmail, meta.language);
+        }
         if (newEmail !== undefined) {
           await this.accountMail.sendVerification(tx, target, newEmail, meta.language);
           await this.accountMail.sendEmailChangeNotice(tx, target, newEmail, meta.language);

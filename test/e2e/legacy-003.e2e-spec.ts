@@ -172,6 +172,16 @@ describe('Source API 003', () => {
       for (const field of TIME_FIELDS) expect(response.body.data).not.toHaveProperty(field);
     });
 
+    it('changes the email at once, as the 003 system did (no confirmation step); the new address is unverified', async () => {
+      const target = await registerUser(service.http);
+      const email = `moved-${Date.now()}@example.com`;
+      const response = await service.http.put(`/api/v1/user/update/${target.id}`, { email }, { token: admin.token });
+      expectEnvelope(response, 200);
+      expect(response.body.data.email).toBe(email);
+      const canonical = await service.http.get(`/api/v1/users/${target.id}`, { token: superadmin.token });
+      expect(canonical.body.data).toEqual(expect.objectContaining({ email, email_verified_at: null, pending_email: null }));
+    });
+
     it('follows the canonical rules: self allowed, others refused (40301), taken names (40901), unknown ids (40401)', async () => {
       const target = await registerUser(service.http);
       expectEnvelope(await service.http.put(`/api/v1/user/update/${target.id}`, { first_name: 'Me' }, { token: target.token }), 200);
