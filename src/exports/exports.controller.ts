@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { AuthUser, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
@@ -27,7 +27,6 @@ export class ExportsController {
       'Each user as a superadmin sees it in GET /users/:id (never a password or its hash); CSV flattens the profile ' +
       '(`occupation` is its id). Not wrapped in the envelope; errors are.',
   })
-  @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiResponse({
     status: 200,
     description: 'The users, one a line',

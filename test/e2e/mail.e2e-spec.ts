@@ -42,6 +42,7 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
   it('forgot -> reset: the link works once, older links die with it, sessions end, a notice and an audit record follow', async () => {
     const user = await registerUser(service.http);
     const other = await login(service.http, { username: user.username }, user.password);
+    await smtp.waitFor(user.email); // registration's verification mail, so that `before` counts it
     const before = smtp.to(user.email).length;
 
     const first = await forgot(user.email);
@@ -82,6 +83,7 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
     expect(wrong.status).toBe(400);
     expect(wrong.body.errorCode).toBe(40003);
     const user = await registerUser(service.http);
+    await smtp.waitFor(user.email); // registration's verification mail, so that `before` counts it
     const before = smtp.to(user.email).length;
     await forgot(user.email);
     const mail = await resetMail(user.email, before + 1);
@@ -233,6 +235,7 @@ describe('Mail flows (forgot/reset, verification, email change, staff reset, adm
 
   it('POST /users/:id/password-reset: staff send a reset link; refused roles, unknown ids, audit 17', async () => {
     const user = await registerUser(service.http);
+    await smtp.waitFor(user.email); // registration's verification mail, so that `before` counts it
     const before = smtp.to(user.email).length;
     const sent = await service.http.post(`/api/v1/users/${user.id}/password-reset`, {}, { token: roles.admin.token });
     expectEnvelope(sent, 200);
