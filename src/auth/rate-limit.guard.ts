@@ -1,4 +1,5 @@
 import {
+  BeforeApplicationShutdown,
   CanActivate,
   ExecutionContext,
   Injectable,
@@ -13,7 +14,8 @@ import { AppException } from '../common/errors/app.exception';
 import { clientIp } from '../common/http/request-meta';
 import { AppConfig } from '../config/app-config';
 import { RateLimitCounter, RateLimitsRepository } from './rate-limits.repository';
-import { RedisRateLimits } from './redis-rate-limits';
+import { BatchedCounter, FLUSH_INTERVAL_MS } from './batched-counter';
+import { FallbackCounter, RedisRateLimits } from './redis-rate-limits';
 
 export type RouteLimit = 'login' | 'register';
 export const RATE_LIMIT = 'app:rate-limit';
@@ -33,19 +35,25 @@ interface Standing {
  * client is the socket address, or X-Forwarded-For as far as TRUST_PROXY says to believe it.
  * Every /api answer says where the client stands (RateLimit-Limit, -Remaining, -Reset); a refused
  * one is 429/42901 with Retry-After. The counters are shared by every instance and survive a restart:
- * PostgreSQL's UNLOGGED rate_limits table by default (RateLimitsRepository, one prepared upsert per
- * hit), Redis when REDIS_URL is set. A window starts at a client's first hit and lasts
- * RATE_LIMIT_WINDOW_SECONDS; a client refused in a window stays refused until it ends.
+ * PostgreSQL's UNLOGGED rate_limits table by default (RateLimitsRepository), Redis when REDIS_URL is
+ * set (with PostgreSQL taking over while Redis fails: FallbackCounter). A window starts at a client's
+ * first hit and lasts RATE_LIMIT_WINDOW_SECONDS; a client refused in a window stays refused until it ends.
+ *
+ * The login and registration limits are exact: one shared count per hit. The API-wide limit, which
+ * every request pays, is counted in memory and added to the shared store every FLUSH_INTERVAL_MS in
+ * one statement (BatchedCounter): N instances may together let through up to one interval's hits per
+ * instance beyond it, and a crash forgets at most the last interval (README, "Scaling out").
  *
  * The API-wide limit is counted in an onRequest hook (countRequest, installed by createApp), before
  * routing and body parsing, so that every /api answer counts and carries the headers: unknown routes,
  * malformed JSON, 413 and 415 included. The route limits are counted here, as a guard, once the route is known.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, OnApplicationShutdown {
+export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(RateLimitGuard.name);
   private readonly counter: RateLimitCounter;
-  private readonly redis: RedisRateLimits | undefined;
+  private readonly redis: FallbackCounter | undefined;
+  private readonly api: BatchedCounter;
   private readonly standing = new WeakMap<FastifyRequest, Standing>();
   private purgeTimer: NodeJS.Timeout | undefined;
 
@@ -55,13 +63,21 @@ export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, OnAp
     private readonly postgres: RateLimitsRepository,
   ) {
     const redisUrl = config.rateLimit.redisUrl;
-    this.redis = redisUrl ? new RedisRateLimits(redisUrl) : undefined;
+    this.redis = redisUrl ? new FallbackCounter(new RedisRateLimits(redisUrl), postgres) : undefined;
     this.counter = this.redis ?? postgres;
+    this.api = new BatchedCounter(this.counter, config.rateLimit.windowSeconds, FLUSH_INTERVAL_MS);
+  }
+
+  /** Where the counters are when REDIS_URL is set ('down': Redis fails, PostgreSQL counts), for /health/ready; asks Redis now. */
+  async redisStatus(): Promise<'up' | 'down' | undefined> {
+    return this.redis?.probe();
   }
 
   /** Ended windows' rows are dropped now and then (Redis expires its keys itself). */
   onApplicationBootstrap(): void {
-    if (this.redis || !this.config.database.connect) return;
+    if (!this.config.database.connect) return;
+    if (this.config.rateLimit.api > 0) this.api.start();
+    if (this.redis) return;
     const windowSeconds = this.config.rateLimit.windowSeconds;
     this.purgeTimer = setInterval(
       () => void this.postgres.purge(windowSeconds).catch((error: Error) => this.logger.warn(`rate_limits purge failed: ${error.message}`)),
@@ -89,7 +105,8 @@ export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, OnAp
   private async count(request: FastifyRequest, reply: FastifyReply, name: 'api' | RouteLimit, limit: number): Promise<void> {
     if (limit <= 0) return;
     const client = clientIp(request) ?? 'unknown';
-    const { hits, resetSeconds } = await this.counter.hit(`${name}:${client}`.slice(0, 200), this.config.rateLimit.windowSeconds);
+    const key = `${name}:${client}`.slice(0, 200);
+    const { hits, resetSeconds } = name === 'api' ? await this.api.hit(key) : await this.counter.hit(key, this.config.rateLimit.windowSeconds);
     const current: Standing = { limit, remaining: Math.max(0, limit - hits), reset: resetSeconds };
     const before = this.standing.get(request);
     const tightest = before && before.remaining <= current.remaining ? before : current;
@@ -101,8 +118,13 @@ export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, OnAp
     if (hits > limit) throw AppException.tooManyRequests(Math.max(1, Math.ceil(resetSeconds)));
   }
 
+  /** The API-wide counts still in memory are added to the shared store while the database is still open (a clean restart forgets nothing). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.api.close();
+  }
+
   onApplicationShutdown(): void {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
-    this.redis?.close();
+    this.redis?.redis.close();
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { connect, Socket } from 'node:net';
 import type { RateLimitCounter, RateLimitHit } from './rate-limits.repository';
 
@@ -11,17 +12,40 @@ const HIT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
+/** The same for many keys at once (the batched API-wide limit): ARGV[1] the window, ARGV[i+1] the count of KEYS[i]. */
+const HIT_MANY_SCRIPT = `local out = {}
+for i, key in ipairs(KEYS) do
+  local add = tonumber(ARGV[i + 1])
+  local n = redis.call('INCRBY', key, add)
+  if n == add then redis.call('PEXPIRE', key, ARGV[1]) end
+  out[i] = {n, redis.call('PTTL', key)}
+end
+return out`;
+
+/** A command Redis has not answered in this long fails (and the connection is dropped), so a hung Redis cannot hang requests. */
+const COMMAND_TIMEOUT_MS = 1000;
+
 /**
  * The rate-limit counters in Redis (REDIS_URL), for deployments that run one anyway. A minimal RESP
  * client on one pipelined connection (EVAL is the only command it sends after AUTH/SELECT), so the
- * service needs no Redis package. The connection is made on first use and again after it drops; a
- * hit while Redis is unreachable fails the request (answered as an internal error) rather than
- * letting it through uncounted.
+ * service needs no Redis package. The connection is made on first use and again after it drops. A
+ * command fails when Redis is unreachable or does not answer within COMMAND_TIMEOUT_MS; RateLimitGuard
+ * then counts in PostgreSQL instead (FallbackCounter), so the limits keep holding and no request fails.
  */
+interface Waiting {
+  resolve: (reply: Reply) => void;
+  reject: (error: Error) => void;
+}
+
+/** One connection and what waits on it (each connection has its own queue: a dropped one fails only its own commands). */
+interface Connection {
+  socket: Socket;
+  buffer: Buffer;
+  pending: Waiting[];
+}
+
 export class RedisRateLimits implements RateLimitCounter {
-  private socket: Socket | undefined;
-  private buffer = Buffer.alloc(0);
-  private readonly pending: Array<{ resolve: (reply: Reply) => void; reject: (error: Error) => void }> = [];
+  private connection: Connection | undefined;
 
   constructor(private readonly url: string) {}
 
@@ -32,57 +56,159 @@ export class RedisRateLimits implements RateLimitCounter {
     return { hits, resetSeconds: Math.max(0, (pttl ?? windowSeconds * 1000) / 1000) };
   }
 
+  async hitMany(counts: Array<[key: string, hits: number]>, windowSeconds: number): Promise<Map<string, RateLimitHit>> {
+    const args = ['EVAL', HIT_MANY_SCRIPT, String(counts.length), ...counts.map(([key]) => `rl:${key}`), String(windowSeconds * 1000)];
+    const reply = await this.command([...args, ...counts.map(([, hits]) => String(hits))]);
+    if (!Array.isArray(reply)) throw new Error('unexpected reply from Redis');
+    const totals = new Map<string, RateLimitHit>();
+    counts.forEach(([key], index) => {
+      const [hits, pttl] = (reply[index] ?? []) as number[];
+      totals.set(key, { hits, resetSeconds: Math.max(0, (pttl ?? windowSeconds * 1000) / 1000) });
+    });
+    return totals;
+  }
+
+  /** Whether Redis answers now (readiness asks). */
+  async ping(): Promise<boolean> {
+    return this.command(['PING']).then(
+      (reply) => reply === 'PONG',
+      () => false,
+    );
+  }
+
   close(): void {
-    this.socket?.destroy();
-    this.socket = undefined;
+    this.connection?.socket.destroy();
+    this.connection = undefined;
   }
 
   private command(args: string[]): Promise<Reply> {
-    if (!this.socket) this.open();
-    return this.send(args);
+    return this.send(this.connection ?? this.open(), args);
   }
 
-  private send(args: string[]): Promise<Reply> {
-    const socket = this.socket as Socket;
+  private send(connection: Connection, args: string[]): Promise<Reply> {
     const payload = `*${args.length}\r\n` + args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('');
     return new Promise<Reply>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      socket.write(payload);
+      const timer = setTimeout(() => {
+        // Everything queued on this connection fails with it; the next command connects again.
+        if (this.connection === connection) this.connection = undefined;
+        connection.socket.destroy(new Error('Redis did not answer in time'));
+      }, COMMAND_TIMEOUT_MS);
+      connection.pending.push({
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      connection.socket.write(payload);
     }).then((reply) => {
       if (reply instanceof Error) throw reply;
       return reply;
     });
   }
 
-  private open(): void {
+  private open(): Connection {
     const url = new URL(this.url);
     const socket = connect({ host: url.hostname || '127.0.0.1', port: Number(url.port || 6379) });
     socket.setNoDelay(true);
-    this.socket = socket;
-    this.buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    const connection: Connection = { socket, buffer: Buffer.alloc(0), pending: [] };
+    this.connection = connection;
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
     const fail = (error: Error): void => {
-      if (this.socket === socket) this.socket = undefined;
-      for (const waiting of this.pending.splice(0)) waiting.reject(error);
+      if (this.connection === connection) this.connection = undefined;
+      for (const waiting of connection.pending.splice(0)) waiting.reject(error);
     };
     socket.on('error', fail);
     socket.on('close', () => fail(new Error('Redis connection closed')));
     // Queued ahead of the first command on the same connection, so they run first.
     const password = decodeURIComponent(url.password);
     const username = decodeURIComponent(url.username);
-    if (password) void this.send(username ? ['AUTH', username, password] : ['AUTH', password]).catch(() => undefined);
+    if (password) void this.send(connection, username ? ['AUTH', username, password] : ['AUTH', password]).catch(() => undefined);
     const db = url.pathname.replace('/', '');
-    if (db) void this.send(['SELECT', db]).catch(() => undefined);
+    if (db) void this.send(connection, ['SELECT', db]).catch(() => undefined);
+    return connection;
   }
 
-  private receive(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+  private receive(connection: Connection, chunk: Buffer): void {
+    connection.buffer = Buffer.concat([connection.buffer, chunk]);
     for (;;) {
-      const parsed = parseReply(this.buffer, 0);
+      const parsed = parseReply(connection.buffer, 0);
       if (!parsed) return;
-      this.buffer = this.buffer.subarray(parsed.end);
-      this.pending.shift()?.resolve(parsed.reply);
+      connection.buffer = connection.buffer.subarray(parsed.end);
+      connection.pending.shift()?.resolve(parsed.reply);
     }
+  }
+}
+
+/** After Redis fails, how long the counters stay in PostgreSQL before Redis is tried again. */
+const REDIS_RETRY_MS = 5000;
+
+/**
+ * REDIS_URL's counters with PostgreSQL behind them: while Redis answers, every count is in Redis;
+ * when it fails (unreachable, refused, no answer within a second, an error reply), the count is made in
+ * PostgreSQL's rate_limits instead, with one warning per outage, and Redis is tried again every
+ * REDIS_RETRY_MS (and by each readiness probe). So a Redis outage never fails a request and the limits
+ * keep holding across instances; the counts restart from zero in the other store when it switches
+ * (a window's hits counted in one store are not added to the other).
+ */
+export class FallbackCounter implements RateLimitCounter {
+  private readonly logger = new Logger('RateLimits');
+  private downUntil = 0;
+  private down = false;
+
+  constructor(
+    readonly redis: RedisRateLimits,
+    private readonly postgres: RateLimitCounter,
+  ) {}
+
+  /** 'up' while the counters are in Redis, 'down' while they are in PostgreSQL. */
+  get redisStatus(): 'up' | 'down' {
+    return this.down ? 'down' : 'up';
+  }
+
+  hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+    return this.either((store) => store.hit(key, windowSeconds));
+  }
+
+  hitMany(counts: Array<[key: string, hits: number]>, windowSeconds: number): Promise<Map<string, RateLimitHit>> {
+    return this.either((store) => store.hitMany(counts, windowSeconds));
+  }
+
+  /** Asks Redis now (readiness): its answer ends or starts an outage. */
+  async probe(): Promise<'up' | 'down'> {
+    if (await this.redis.ping()) this.recovered();
+    else this.failed(new Error('no answer to PING'));
+    return this.redisStatus;
+  }
+
+  private async either<T>(work: (store: RateLimitCounter) => Promise<T>): Promise<T> {
+    if (!this.down || Date.now() >= this.downUntil) {
+      try {
+        const result = await work(this.redis);
+        this.recovered();
+        return result;
+      } catch (error) {
+        this.failed(error as Error);
+      }
+    }
+    return work(this.postgres);
+  }
+
+  private failed(error: Error): void {
+    this.downUntil = Date.now() + REDIS_RETRY_MS;
+    if (this.down) return;
+    this.down = true;
+    // The message is the client's own (connection refused, timeout, an error reply), never the URL or its password.
+    this.logger.warn(`Redis failed (${error.message}): rate limits count in PostgreSQL until it answers again`);
+  }
+
+  private recovered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger.log('Redis answers again: rate limits count in Redis');
   }
 }
 

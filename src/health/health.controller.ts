@@ -1,10 +1,12 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/decorators/auth.decorators';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
 import { isDatabaseUnavailable } from '../common/errors/error-response';
+import { RateLimitGuard } from '../auth/rate-limit.guard';
 import { ReadReplicas } from '../database/read-replicas';
 import { HealthRepository } from './health.repository';
 import { LifecycleService } from './lifecycle.service';
@@ -21,6 +23,7 @@ const HEALTH_EXAMPLE = {
   error: {},
   details: HEALTH_INFO,
   replicas: [{ name: 'replica-1:5432', status: 'up', lag_seconds: 0.012, replay_lsn: '0/3000148' }],
+  redis: { status: 'up', rate_limits: 'redis' },
 };
 
 /** Liveness and readiness for orchestrators; plain JSON, no envelope. */
@@ -35,6 +38,7 @@ export class HealthController {
     private readonly database: HealthRepository,
     private readonly lifecycle: LifecycleService,
     private readonly replicas: ReadReplicas,
+    private readonly modules: ModuleRef,
   ) {}
 
   @Get('live')
@@ -54,7 +58,9 @@ export class HealthController {
       "For the orchestrator's readiness probe: 503 while the database is unreachable, a migration is pending or the service is " +
       'shutting down (SIGTERM), so traffic moves elsewhere. With DATABASE_REPLICA_URLS, `replicas` lists each replica (up, ' +
       'lagging past REPLICA_MAX_LAG_SECONDS, or down) with its lag in seconds; a lagging or down replica is skipped by reads and ' +
-      'never makes the service unready. Public, not rate limited.',
+      'never makes the service unready. With REDIS_URL, `redis` says whether Redis answers and where the rate-limit counters are ' +
+      'meanwhile (`redis`, or `postgres` while Redis is down: the limits keep holding); Redis down never makes the service unready. ' +
+      'Public, not rate limited.',
   })
   @ApiOkResponse({ schema: { type: 'object', example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable, migrations are pending or the service is shutting down' })
@@ -77,7 +83,10 @@ export class HealthController {
             .withTimeout(1500),
       ]);
       // Each replica and its lag; a lagging or unreachable replica is skipped by reads, never a reason to be unready.
-      return this.replicas.enabled ? { ...result, replicas: this.replicas.status() } : result;
+      const withReplicas = this.replicas.enabled ? { ...result, replicas: this.replicas.status() } : result;
+      // Redis down is not a reason either: the rate limits count in PostgreSQL meanwhile.
+      const redis = await this.modules.get(RateLimitGuard, { strict: false }).redisStatus();
+      return redis ? { ...withReplicas, redis: { status: redis, rate_limits: redis === 'up' ? 'redis' : 'postgres' } } : withReplicas;
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);
