@@ -51,8 +51,9 @@ export class AuditLogQueryService {
     );
   }
 
+  /** One record, read on a replica fit for this client (records never change: whose it is decides who sees it). */
   async get(actor: AuthUser, id: string): Promise<AuditLogResponse> {
-    const row = await this.repository.findById(id);
+    const row = await this.replicas.run(actor, (reader) => this.repository.findById(id, reader));
     if (!row) throw AppException.notFound();
     this.policy.assert(actor, 'audit.read', { userId: row.userId });
     return AuditLogResponse.from(row, actor);
@@ -70,11 +71,14 @@ export class AuditLogQueryService {
 
   /**
    * Checks every entry's hash and link to the one before, the sequence for gaps, and the chain head
-   * the insert trigger keeps. Names the first broken entry.
+   * the insert trigger keeps. Names the first broken entry. An audit read: on a replica fit for this
+   * client (one that has replayed its writes), both queries on one connection.
    */
-  async verifyChain(): Promise<ChainVerificationResponse> {
-    const broken = await this.repository.firstBrokenEntry();
-    const summary = await this.repository.chainSummary();
+  async verifyChain(actor: AuthUser | null = null): Promise<ChainVerificationResponse> {
+    const [broken, summary] = await this.replicas.run(actor, async (reader) => {
+      const first = await this.repository.firstBrokenEntry(reader);
+      return [first, await this.repository.chainSummary(reader)] as const;
+    });
     const headSeq = Number(summary.head_seq);
     let firstBroken = broken ? { id: broken.id, seq: Number(broken.seq), reason: broken.reason } : null;
     // Entries removed from the end leave the head pointing past the last one.

@@ -37,8 +37,8 @@ export class AuditLogController {
   })
   @ApiEnvelope(ChainVerificationResponse)
   @ApiErrors(E.UNAUTHENTICATED, E.FORBIDDEN_ROLE)
-  verify(): Promise<ChainVerificationResponse> {
-    return this.audit.verifyChain();
+  verify(@CurrentUser() actor: AuthUser): Promise<ChainVerificationResponse> {
+    return this.audit.verifyChain(actor);
   }
 
   @Get(':id')

@@ -112,8 +112,8 @@ export class AuditLogRepository {
     return { rows, count, total };
   }
 
-  findById(id: string): Promise<AuditLog | null> {
-    return this.records().findOne({ where: { id } });
+  findById(id: string, reader?: Reader): Promise<AuditLog | null> {
+    return this.records(reader).findOne({ where: { id } });
   }
 
   /** The 000 ids (the 000 API's integers, as pg's bigint strings) of these records, deleted ones included. */
@@ -147,8 +147,8 @@ export class AuditLogRepository {
    * Recomputes every entry's hash with the same database function the insert trigger uses and checks
    * each link to the entry before and the sequence for gaps: the first entry that fails, or null.
    */
-  async firstBrokenEntry(): Promise<BrokenEntryRow | null> {
-    const [broken]: BrokenEntryRow[] = await this.dataSource.query(`
+  async firstBrokenEntry(reader: Reader = this.dataSource.manager): Promise<BrokenEntryRow | null> {
+    const [broken]: BrokenEntryRow[] = await reader.query(`
       WITH chain AS (
         SELECT id, seq, hash, prev_hash,
                audit_entry_hash(seq, id, user_id, operator_id, operation, ip, user_agent, details, operate_time, prev_hash) AS computed,
@@ -169,8 +169,8 @@ export class AuditLogRepository {
     return broken ?? null;
   }
 
-  async chainSummary(): Promise<ChainSummaryRow> {
-    const [summary]: ChainSummaryRow[] = await this.dataSource.query(`
+  async chainSummary(reader: Reader = this.dataSource.manager): Promise<ChainSummaryRow> {
+    const [summary]: ChainSummaryRow[] = await reader.query(`
       SELECT (SELECT count(*)::int FROM audit_logs) AS checked,
              last.seq AS last_seq, last.hash AS last_hash, head.seq AS head_seq, head.hash AS head_hash
         FROM audit_chain_head head

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { Role } from '../config/app-config';
+import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
 import { User } from '../users/user.entity';
 import { BlacklistEntry } from './blacklist-entry.entity';
@@ -54,21 +55,23 @@ export class BlacklistRepository {
     return this.entries.findOne({ where: { userId, isDelete: 0 } });
   }
 
-  /** A page of the entries of users with one of `roles`; `count` with the filters, `total` without. */
+  /** A page of the entries of users with one of `roles`; `count` with the filters, `total` without. `reader`: a replica (ReadReplicas) or the primary. */
   async page(
     roles: Role[],
     filters: { isDelete: number; user?: string },
     offset: number,
     limit: number,
+    reader: Reader = this.dataSource.manager,
   ): Promise<{ rows: BlacklistEntry[]; count: number; total: number }> {
+    const entries = reader.getRepository(BlacklistEntry);
     const visible = (qb: SelectQueryBuilder<BlacklistEntry>): SelectQueryBuilder<BlacklistEntry> =>
       qb.innerJoin(User, 'u', 'u.id = b.user_id').where('u.role IN (:...roles)', { roles });
     if (roles.length === 0) return { rows: [], count: 0, total: 0 };
-    const filtered = visible(this.entries.createQueryBuilder('b')).andWhere('b.isDelete = :isDelete', { isDelete: filters.isDelete });
+    const filtered = visible(entries.createQueryBuilder('b')).andWhere('b.isDelete = :isDelete', { isDelete: filters.isDelete });
     if (filters.user !== undefined) filtered.andWhere('b.userId = :user', { user: filters.user });
     const [[rows, count], total] = await Promise.all([
       filtered.orderBy('b.joinTime', 'DESC').addOrderBy('b.id', 'DESC').offset(offset).limit(limit).getManyAndCount(),
-      visible(this.entries.createQueryBuilder('b')).getCount(),
+      visible(entries.createQueryBuilder('b')).getCount(),
     ]);
     return { rows, count, total };
   }

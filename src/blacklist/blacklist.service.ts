@@ -10,6 +10,7 @@ import { Page, toPage } from '../common/pagination/pagination';
 import { AccessPolicy } from '../common/policies/access-policy.service';
 import { manageableBlacklistRoles } from '../common/policies/access.policy';
 import { ROLES } from '../common/policies/roles';
+import { ReadReplicas } from '../database/read-replicas';
 import { Transactions } from '../database/transactions';
 import { UsersService } from '../users/users.service';
 import type { BlacklistEntry } from './blacklist-entry.entity';
@@ -34,6 +35,7 @@ export class BlacklistService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditLogService,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   async add(actor: AuthUser, body: CreateBlacklistEntryDto, meta: RequestMeta): Promise<BlacklistEntryResponse> {
@@ -67,11 +69,9 @@ export class BlacklistService {
   /** Entries of users the actor may manage (a lower role than theirs). */
   async list(actor: AuthUser, query: ListBlacklistQuery): Promise<Page<BlacklistEntryResponse>> {
     const roles = manageableBlacklistRoles(actor, ROLES, this.policy.rules);
-    const { rows, count, total } = await this.entries.page(
-      roles,
-      { isDelete: query.is_delete ?? 0, user: query.user },
-      query.offset,
-      query.limit,
+    // A list: read on a replica fit for this client (ReadReplicas); which roles it covers was decided above.
+    const { rows, count, total } = await this.replicas.run(actor, (reader) =>
+      this.entries.page(roles, { isDelete: query.is_delete ?? 0, user: query.user }, query.offset, query.limit, reader),
     );
     return toPage(rows.map(BlacklistEntryResponse.from), count, total, query);
   }

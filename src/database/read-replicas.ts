@@ -11,6 +11,14 @@ export type Reader = EntityManager;
 /** What the per-request session check knows about the client: the primary's WAL position after its last write. */
 export interface ReadingClient {
   writeLsn?: string | null;
+  /** A client whose last write is not known here (a public route called with a token): the primary answers. */
+  primaryOnly?: boolean;
+}
+
+/** Reads asked of ReadReplicas.run since start, by who answered them (readiness shows them; the bench adds them up). */
+export interface ReadSplit {
+  replica: number;
+  primary: number;
 }
 
 /** One replica as readiness reports it. */
@@ -51,6 +59,7 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(ReadReplicas.name);
   private readonly replicas: Array<{ host: string; port: number; name: string; state: ReplicaStatus; polling: boolean }>;
   private timer: NodeJS.Timeout | undefined;
+  private readonly split: ReadSplit = { replica: 0, primary: 0 };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,6 +92,11 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
   /** Every replica with its lag, for /health/ready. */
   status(): ReplicaStatus[] {
     return this.replicas.map((replica) => ({ ...replica.state }));
+  }
+
+  /** How many reads replicas and the primary answered (only reads that could go to a replica are counted). */
+  reads(): ReadSplit {
+    return { ...this.split };
   }
 
   /** Polls every replica now (readiness and tests call it; the timer calls it every second). */
@@ -118,8 +132,8 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
    * connection's manager (its queries run one after another on that connection).
    */
   async run<T>(client: ReadingClient | null, work: (reader: Reader) => Promise<T>): Promise<T> {
-    const fit = this.fitReplicas(client?.writeLsn ?? null);
-    if (fit.size === 0) return work(this.dataSource.manager);
+    const fit = client?.primaryOnly ? new Set<string>() : this.fitReplicas(client?.writeLsn ?? null);
+    if (fit.size === 0) return this.onPrimary(work);
     // TypeORM picks a replica at random; one that is not fit is handed back and another asked for.
     for (let attempt = 0; attempt < 4; attempt += 1) {
       const runner = this.dataSource.createQueryRunner('slave');
@@ -136,16 +150,23 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
         continue;
       }
       try {
-        return await work(runner.manager);
+        const result = await work(runner.manager);
+        this.split.replica += 1;
+        return result;
       } catch (error) {
         // A replica that fails mid-read is skipped: the read is answered by the primary.
         if (!isConnectionError(error)) throw error;
         this.logger.warn(`replica ${host}:${port} failed a read, answered by the primary: ${(error as Error).message}`);
-        return work(this.dataSource.manager);
+        return this.onPrimary(work);
       } finally {
         await runner.release().catch(() => undefined);
       }
     }
+    return this.onPrimary(work);
+  }
+
+  private onPrimary<T>(work: (reader: Reader) => Promise<T>): Promise<T> {
+    if (this.enabled) this.split.primary += 1;
     return work(this.dataSource.manager);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { escapeLike } from '../common/database/errors';
+import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
@@ -29,7 +30,7 @@ export type GroupFields = Partial<Pick<Group, 'name' | 'location' | 'contactPhon
 export class GroupsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  private groups(tx?: Tx) {
+  private groups(tx?: Tx | Reader) {
     return (tx ?? this.dataSource.manager).getRepository(Group);
   }
 
@@ -37,26 +38,26 @@ export class GroupsRepository {
     return (tx ?? this.dataSource.manager).getRepository(GroupMember);
   }
 
-  /** A page of groups by name; `count` matches the name filter, `total` is the scope without it. */
-  async page(filter: { name?: string; deleted: DeletedScope }, slice: GroupSlice): Promise<GroupPage> {
+  /** A page of groups by name; `count` matches the name filter, `total` is the scope without it. `reader`: a replica (ReadReplicas) or the primary. */
+  async page(filter: { name?: string; deleted: DeletedScope }, slice: GroupSlice, reader?: Reader): Promise<GroupPage> {
     const scope = (qb: SelectQueryBuilder<Group>): SelectQueryBuilder<Group> => {
       qb.withDeleted().where('true');
       if (filter.deleted === 'none') qb.andWhere('g.deletedAt IS NULL');
       if (filter.deleted === 'only') qb.andWhere('g.deletedAt IS NOT NULL');
       return qb;
     };
-    const filtered = scope(this.groups().createQueryBuilder('g'));
+    const filtered = scope(this.groups(reader).createQueryBuilder('g'));
     if (filter.name) filtered.andWhere(`lower(g.name) LIKE :name ESCAPE '\\'`, { name: `%${escapeLike(filter.name.toLowerCase())}%` });
     const [[rows, count], total] = await Promise.all([
       filtered.orderBy('g.name', 'ASC').addOrderBy('g.id', 'ASC').offset(slice.offset).limit(slice.limit).getManyAndCount(),
-      scope(this.groups().createQueryBuilder('g')).getCount(),
+      scope(this.groups(reader).createQueryBuilder('g')).getCount(),
     ]);
     return { rows, count, total };
   }
 
   /** The live groups a user belongs to, by name; `count` and `total` are the same number. */
-  async pageOfMember(userId: string, slice: GroupSlice): Promise<GroupPage> {
-    const [rows, count] = await this.groups()
+  async pageOfMember(userId: string, slice: GroupSlice, reader?: Reader): Promise<GroupPage> {
+    const [rows, count] = await this.groups(reader)
       .createQueryBuilder('g')
       .innerJoin(GroupMember, 'gm', 'gm.group_id = g.id AND gm.user_id = :userId', { userId })
       .where('g.deletedAt IS NULL')
@@ -110,9 +111,9 @@ export class GroupsRepository {
    * Member counts for a page of groups in one query (no N+1). Deleted users do not count: the join
    * reads users.deleted_at, the one column of another module's table this count depends on.
    */
-  async memberCounts(groupIds: string[]): Promise<Map<string, number>> {
+  async memberCounts(groupIds: string[], reader: Reader = this.dataSource.manager): Promise<Map<string, number>> {
     if (groupIds.length === 0) return new Map();
-    const rows: Array<{ group_id: string; members: number }> = await this.dataSource.query(
+    const rows: Array<{ group_id: string; members: number }> = await reader.query(
       `SELECT gm.group_id, count(*)::int AS members
          FROM group_members gm JOIN users u ON u.id = gm.user_id AND u.deleted_at IS NULL
         WHERE gm.group_id = ANY($1::uuid[])

@@ -6,6 +6,7 @@ import { Page, PaginationQuery, toPage } from '../common/pagination/pagination';
 import { AccessPolicy } from '../common/policies/access-policy.service';
 import { ListUsersQuery } from '../users/dto/list-users.query';
 import { UserResponse } from '../users/user.response';
+import { ReadReplicas, Reader } from '../database/read-replicas';
 import { UsersService } from '../users/users.service';
 import type { CreateGroupDto, ListGroupsQuery, UpdateGroupDto } from './dto/group.dto';
 import { Group } from './group.entity';
@@ -25,14 +26,18 @@ export class GroupsService {
     private readonly repository: GroupsRepository,
     private readonly users: UsersService,
     private readonly policy: AccessPolicy,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** `deleted` (true/1 only deleted, all both) needs `group.read-deleted`. */
   async list(actor: AuthUser, query: ListGroupsQuery): Promise<Page<GroupResponse>> {
     const deleted: DeletedScope = query.deleted === 'true' || query.deleted === '1' ? 'only' : query.deleted === 'all' ? 'all' : 'none';
     if (deleted !== 'none') this.policy.assert(actor, 'group.read-deleted', null);
-    const { rows, count, total } = await this.repository.page({ name: query.name, deleted }, query);
-    return toPage(await this.withMemberCounts(rows, actor), count, total, query);
+    // A list: a replica fit for this client answers it (ReadReplicas), its member counts included.
+    return this.replicas.run(actor, async (reader) => {
+      const { rows, count, total } = await this.repository.page({ name: query.name, deleted }, query, reader);
+      return toPage(await this.withMemberCounts(rows, actor, reader), count, total, query);
+    });
   }
 
   /** Any signed-in user; a deleted group exists only for those who may read deleted groups. */
@@ -114,13 +119,19 @@ export class GroupsService {
 
   /** The live groups a user belongs to: whoever may read that user (the user themself, staff). */
   async groupsOf(actor: AuthUser, userId: string, page: PaginationQuery): Promise<Page<GroupResponse>> {
+    // Who may read that user is decided on the primary; the list itself is read on a fit replica.
     await this.users.findReadable(actor, userId);
-    const { rows, count, total } = await this.repository.pageOfMember(userId, page);
-    return toPage(await this.withMemberCounts(rows, actor), count, total, page);
+    return this.replicas.run(actor, async (reader) => {
+      const { rows, count, total } = await this.repository.pageOfMember(userId, page, reader);
+      return toPage(await this.withMemberCounts(rows, actor, reader), count, total, page);
+    });
   }
 
-  private async withMemberCounts(groups: Group[], viewer: AuthUser): Promise<GroupResponse[]> {
-    const counts = await this.repository.memberCounts(groups.map((group) => group.id));
+  private async withMemberCounts(groups: Group[], viewer: AuthUser, reader?: Reader): Promise<GroupResponse[]> {
+    const counts = await this.repository.memberCounts(
+      groups.map((group) => group.id),
+      reader,
+    );
     return groups.map((group) => GroupResponse.from(group, counts.get(group.id) ?? 0, viewer));
   }
 

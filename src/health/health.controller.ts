@@ -23,6 +23,7 @@ const HEALTH_EXAMPLE = {
   error: {},
   details: HEALTH_INFO,
   replicas: [{ name: 'replica-1:5432', status: 'up', lag_seconds: 0.012, replay_lsn: '0/3000148' }],
+  replica_reads: { replica: 1520, primary: 37 },
   redis: { status: 'up', rate_limits: 'redis' },
 };
 
@@ -57,7 +58,9 @@ export class HealthController {
     description:
       "For the orchestrator's readiness probe: 503 while the database is unreachable, a migration is pending or the service is " +
       'shutting down (SIGTERM), so traffic moves elsewhere. With DATABASE_REPLICA_URLS, `replicas` lists each replica (up, ' +
-      'lagging past REPLICA_MAX_LAG_SECONDS, or down) with its lag in seconds; a lagging or down replica is skipped by reads and ' +
+      'lagging past REPLICA_MAX_LAG_SECONDS, or down) with its lag in seconds, and `replica_reads` how many of the reads that may ' +
+      'go to a replica (lists, searches, counts, exports, audit reads) replicas and the primary answered since start; a lagging ' +
+      'or down replica is skipped by reads and ' +
       'never makes the service unready. With REDIS_URL, `redis` says whether Redis answers and where the rate-limit counters are ' +
       'meanwhile (`redis`, or `postgres` while Redis is down: the limits keep holding); Redis down never makes the service unready. ' +
       'Public, not rate limited.',
@@ -83,7 +86,10 @@ export class HealthController {
             .withTimeout(1500),
       ]);
       // Each replica and its lag; a lagging or unreachable replica is skipped by reads, never a reason to be unready.
-      const withReplicas = this.replicas.enabled ? { ...result, replicas: this.replicas.status() } : result;
+      // `replica_reads`: the reads that could go to a replica since start, by who answered them.
+      const withReplicas = this.replicas.enabled
+        ? { ...result, replicas: this.replicas.status(), replica_reads: this.replicas.reads() }
+        : result;
       // Redis down is not a reason either: the rate limits count in PostgreSQL meanwhile.
       const redis = await this.modules.get(RateLimitGuard, { strict: false }).redisStatus();
       return redis ? { ...withReplicas, redis: { status: redis, rate_limits: redis === 'up' ? 'redis' : 'postgres' } } : withReplicas;

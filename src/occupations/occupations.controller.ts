@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Authenticated, CurrentUser, Public } from '../common/decorators/auth.decorators';
 import { ErrorCode } from '../common/errors/error-codes';
@@ -23,8 +23,8 @@ export class OccupationsController {
   @ApiOperation({ summary: 'List occupations', description: 'Anyone (the registration form needs them). Sorted by name.' })
   @ApiPageEnvelope(OccupationResponse)
   @ApiErrors(E.VALIDATION_FAILED)
-  list(@Query() query: ListOccupationsQuery): Promise<Page<OccupationResponse>> {
-    return this.occupations.list(query);
+  list(@Query() query: ListOccupationsQuery, @Headers('authorization') authorization?: string): Promise<Page<OccupationResponse>> {
+    return this.occupations.list(query, { primaryOnly: authorization !== undefined });
   }
 
   @Get(':id')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { escapeLike } from '../common/database/errors';
+import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
 import { Occupation } from './occupation.entity';
 
@@ -10,20 +11,21 @@ import { Occupation } from './occupation.entity';
 export class OccupationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  private occupations(tx?: Tx) {
+  private occupations(tx?: Tx | Reader) {
     return (tx ?? this.dataSource.manager).getRepository(Occupation);
   }
 
-  /** A page by name; `count` matches the name filter, `total` is every occupation. */
+  /** A page by name; `count` matches the name filter, `total` is every occupation. `reader`: a replica (ReadReplicas) or the primary. */
   async page(
     filter: { name?: string },
     slice: { offset: number; limit: number },
+    reader?: Reader,
   ): Promise<{ rows: Occupation[]; count: number; total: number }> {
-    const filtered = this.occupations().createQueryBuilder('o');
+    const filtered = this.occupations(reader).createQueryBuilder('o');
     if (filter.name) filtered.where(`lower(o.name) LIKE :name ESCAPE '\\'`, { name: `%${escapeLike(filter.name.toLowerCase())}%` });
     const [[rows, count], total] = await Promise.all([
       filtered.orderBy('o.name', 'ASC').addOrderBy('o.id', 'ASC').offset(slice.offset).limit(slice.limit).getManyAndCount(),
-      this.occupations().count(),
+      this.occupations(reader).count(),
     ]);
     return { rows, count, total };
   }

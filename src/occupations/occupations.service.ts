@@ -3,6 +3,7 @@ import { violatedForeignKey, violatedUniqueConstraint } from '../common/database
 import type { AuthUser } from '../common/decorators/auth.decorators';
 import { AppException } from '../common/errors/app.exception';
 import { Page, PaginationQuery, toPage } from '../common/pagination/pagination';
+import { ReadingClient, ReadReplicas } from '../database/read-replicas';
 import { ListUsersQuery } from '../users/dto/list-users.query';
 import { UserResponse } from '../users/user.response';
 import { UsersService } from '../users/users.service';
@@ -20,10 +21,16 @@ export class OccupationsService {
   constructor(
     private readonly repository: OccupationsRepository,
     private readonly users: UsersService,
+    private readonly replicas: ReadReplicas,
   ) {}
 
-  async list(query: ListOccupationsQuery): Promise<Page<OccupationResponse>> {
-    const { rows, count, total } = await this.repository.page({ name: query.name }, query);
+  /**
+   * A public list, read on a replica. The route checks no session, so a client that sends a token
+   * (staff who may just have written an occupation) is read on the primary: its last write is not known here.
+   * Callers that do not say (the source APIs) read the primary.
+   */
+  async list(query: ListOccupationsQuery, client: ReadingClient = { primaryOnly: true }): Promise<Page<OccupationResponse>> {
+    const { rows, count, total } = await this.replicas.run(client, (reader) => this.repository.page({ name: query.name }, query, reader));
     return toPage(rows.map(OccupationResponse.from), count, total, query);
   }
 

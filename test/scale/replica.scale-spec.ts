@@ -151,6 +151,96 @@ describe('Read replica (streaming, made here)', () => {
     expect(logs.body.data.count).toBeGreaterThan(0);
   });
 
+  /**
+   * Every list, search, count, export and audit read the issue names: with the replica's replay paused,
+   * the superadmin writes a group (and a membership), an occupation, a blacklist entry and a user. A
+   * session that wrote nothing (the superadmin signed in again: it may see everything) is answered by
+   * the replica, which has none of it; the writer reads all of it, from either instance; and
+   * /health/ready counts the reads the replica served.
+   */
+  it('serves group, occupation, blacklist, export and audit reads from the replica; the writer reads its own writes', async () => {
+    const member = await createUserWithRole(http, 'user', superadmin.token);
+    const target = await createUserWithRole(http, 'user', superadmin.token);
+    await waitFor(async () => (await usernames(http, reader, target.username)) === 1, 20000, 'the replica to replay');
+    const fresh = await signInSuperadmin(http);
+    const tag = randomBytes(4).toString('hex');
+    await sql(pair.replicaUrl(database), `SELECT pg_wal_replay_pause()`);
+    try {
+      const group = await http.post('/api/v1/groups', { name: `grp-${tag}` }, { token: superadmin.token });
+      expectEnvelope(group, 201);
+      expectEnvelope(await http.put(`/api/v1/groups/${group.body.data.id}/users/${member.id}`, {}, { token: superadmin.token }), 200);
+      expectEnvelope(await http.post('/api/v1/occupations', { name: `occ-${tag}` }, { token: superadmin.token }), 201);
+      expectEnvelope(await http.post('/api/v1/black-list', { user: target.id, reason: 'replica test' }, { token: superadmin.token }), 201);
+      const created = await http.post(
+        '/api/v1/users',
+        { username: `exp${tag}`, email: `exp${tag}@example.com`, password: 'pa55word!' },
+        { token: superadmin.token },
+      );
+      expectEnvelope(created, 201);
+      const newcomer = created.body.data.id as string;
+
+      const count = async (client: HttpClient, path: string, token?: string): Promise<number> => {
+        const response = await client.get(path, token ? { token } : {});
+        expectEnvelope(response, 200);
+        return response.body.data.count as number;
+      };
+      const exported = async (client: HttpClient, token: string): Promise<number> => {
+        const response = await client.get(`/api/v1/exports/users?format=jsonl&username=exp${tag}`, { token });
+        expect(response.status).toBe(200);
+        return response.text.split('\n').filter(Boolean).length;
+      };
+      const checked = async (client: HttpClient, token: string): Promise<number> => {
+        const response = await client.get('/api/v1/user-logs/verify', { token });
+        expectEnvelope(response, 200);
+        expect(response.body.data.valid).toBe(true);
+        return response.body.data.checked as number;
+      };
+      const reads = async (): Promise<{ replica: number; primary: number }> =>
+        ((await (await fetch(`${http.baseUrl}/health/ready`)).json()) as { replica_reads: { replica: number; primary: number } })
+          .replica_reads;
+
+      const newest = await http.get(`/api/v1/user-logs?user=${newcomer}`, { token: superadmin.token });
+      expectEnvelope(newest, 200);
+      expect(newest.body.data.count).toBeGreaterThan(0);
+      const record = newest.body.data.data[0].id as string;
+
+      // The session that wrote nothing: the replica answers, without the writes it has not replayed.
+      const before = await reads();
+      expect(await count(http, `/api/v1/groups?name=grp-${tag}`, fresh.token)).toBe(0);
+      expect(await count(http, `/api/v1/users/${member.id}/groups`, fresh.token)).toBe(0);
+      expect(await count(http, `/api/v1/occupations?name=occ-${tag}`)).toBe(0);
+      expect(await count(http, `/api/v1/black-list?user=${target.id}`, fresh.token)).toBe(0);
+      expect(await count(http, `/api/v1/user-logs?user=${newcomer}`, fresh.token)).toBe(0);
+      expect(await count(http, `/api/v1/users/${newcomer}/user-logs`, fresh.token)).toBe(0);
+      expectEnvelope(await http.get(`/api/v1/user-logs/${record}`, { token: fresh.token }), 404, 40401);
+      expect(await exported(http, fresh.token)).toBe(0);
+      const replicaChecked = await checked(http, fresh.token);
+      const after = await reads();
+      // Nine reads above, all on the replica (the user-logs of a user: who may read that user was asked of the primary).
+      expect(after.replica - before.replica).toBeGreaterThanOrEqual(9);
+      expect(after.primary - before.primary).toBe(0);
+
+      // The writer reads its own writes, from either instance.
+      for (const client of [http, strictHttp]) {
+        expect(await count(client, `/api/v1/groups?name=grp-${tag}`, superadmin.token)).toBe(1);
+        expect(await count(client, `/api/v1/users/${member.id}/groups`, superadmin.token)).toBe(1);
+        expect(await count(client, `/api/v1/black-list?user=${target.id}`, superadmin.token)).toBe(1);
+        expect(await count(client, `/api/v1/user-logs?user=${newcomer}`, superadmin.token)).toBeGreaterThan(0);
+        expect(await count(client, `/api/v1/users/${newcomer}/user-logs`, superadmin.token)).toBeGreaterThan(0);
+        expectEnvelope(await client.get(`/api/v1/user-logs/${record}`, { token: superadmin.token }), 200);
+        expect(await exported(client, superadmin.token)).toBe(1);
+        expect(await checked(client, superadmin.token)).toBeGreaterThan(replicaChecked);
+        // The occupations list is public: with a token (whose writes this route does not know) it reads the primary.
+        expect(await count(client, `/api/v1/occupations?name=occ-${tag}`, superadmin.token)).toBe(1);
+      }
+    } finally {
+      await sql(pair.replicaUrl(database), `SELECT pg_wal_replay_resume()`);
+    }
+    await waitFor(async () => (await replicas(strictHttp))[0]?.status === 'up', 30000, 'the replica to catch up');
+    // Replayed: the session that wrote nothing sees the writes too.
+    await waitFor(async () => (await http.get(`/api/v1/occupations?name=occ-${tag}`)).body.data.count === 1, 20000, 'the replica to replay');
+  });
+
   it('skips a replica that is down: /health/ready stays 200, reads come from the primary', async () => {
     pair.stopReplica();
     try {
