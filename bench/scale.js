@@ -63,6 +63,20 @@ function cannon(url, request, duration) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * The reads that could go to a replica, by who answered them, summed over the instances: each
+ * instance's /health/ready says `replica_reads: { replica, primary }` when DATABASE_REPLICA_URLS is set.
+ */
+async function readSplit(services) {
+  const split = { replica: 0, primary: 0 };
+  for (const service of services) {
+    const body = await fetch(`${service.url}/health/ready`).then((response) => response.json());
+    split.replica += body.replica_reads?.replica ?? 0;
+    split.primary += body.replica_reads?.primary ?? 0;
+  }
+  return split;
+}
+
 /** Transactions committed on a server (pg_stat_database), to see where reads went. */
 async function commits(url) {
   return withClient(url, async (client) => {
@@ -93,7 +107,15 @@ async function main() {
     SUPERADMIN_PASSWORD: ADMIN.password,
     TRUST_PROXY: 'true',
     SHUTDOWN_DRAIN_SECONDS: '0',
-    ...(process.env.DATABASE_REPLICA_URLS ? { DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS } : {}),
+    // The replicas of the bench's server, naming the bench's database (the URLs may name any database).
+    ...(process.env.DATABASE_REPLICA_URLS
+      ? {
+          DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS.split(',')
+            .filter(Boolean)
+            .map((url) => databaseUrl(url.trim(), dbName))
+            .join(','),
+        }
+      : {}),
   });
   const report = { startedAt: new Date().toISOString(), duration: DURATION, runs: RUNS, connections: CONNECTIONS };
   try {
@@ -220,17 +242,25 @@ async function instances(baseEnv, max, dbUrl) {
           .filter(Boolean)
           .map((url) => databaseUrl(url, new URL(dbUrl).pathname.slice(1)));
         const before = await Promise.all([dbUrl, ...replicaUrls].map((url) => commits(url)));
+        const readsBefore = replicaUrls.length > 0 ? await readSplit(services) : null;
         for (let run = 0; run < RUNS; run += 1) runs.push(await cannon(haproxy.url, request, DURATION));
         const after = await Promise.all([dbUrl, ...replicaUrls].map((url) => commits(url)));
+        const readsAfter = replicaUrls.length > 0 ? await readSplit(services) : null;
         row[name] = {
           rps: median(runs.map((r) => r.rps)),
           p99: median(runs.map((r) => r.p99)),
           errors: runs.reduce((sum, r) => sum + r.errors, 0),
         };
-        if (replicaUrls.length > 0)
+        if (replicaUrls.length > 0) {
           row[name].commits = { primary: after[0] - before[0], replicas: after.slice(1).map((n, i) => n - before[i + 1]) };
+          row[name].reads = { replica: readsAfter.replica - readsBefore.replica, primary: readsAfter.primary - readsBefore.primary };
+        }
         log(
-          `${count} instance(s), ${name}: ${row[name].rps.toFixed(0)} req/s, p99 ${row[name].p99} ms${row[name].commits ? `, commits ${JSON.stringify(row[name].commits)}` : ''}`,
+          `${count} instance(s), ${name}: ${row[name].rps.toFixed(0)} req/s, p99 ${row[name].p99} ms` +
+            (row[name].reads
+              ? `, replica-eligible reads served by replicas ${row[name].reads.replica} / primary ${row[name].reads.primary}` +
+                `, commits ${JSON.stringify(row[name].commits)}`
+              : ''),
         );
       }
       rows.push(row);
@@ -244,6 +274,14 @@ async function instances(baseEnv, max, dbUrl) {
   log(`| scenario | ${rows.map((row) => `${row.instances} instance${row.instances > 1 ? 's' : ''}`).join(' | ')} |`);
   log(`|---|${rows.map(() => '---:').join('|')}|`);
   for (const name of names) log(`| ${name} | ${rows.map((row) => row[name].rps.toFixed(0)).join(' | ')} |`);
+  if (rows[0][names[0]].reads) {
+    log(`\nreplica split (reads that may go to a replica: served by replicas / by the primary; DATABASE_REPLICA_URLS)`);
+    log(`| scenario | ${rows.map((row) => `${row.instances} instance${row.instances > 1 ? 's' : ''}`).join(' | ')} |`);
+    log(`|---|${rows.map(() => '---:').join('|')}|`);
+    for (const name of names) log(`| ${name} | ${rows.map((row) => `${row[name].reads.replica} / ${row[name].reads.primary}`).join(' | ')} |`);
+  } else {
+    log('\n(no replica split: set DATABASE_REPLICA_URLS to replicas of the bench server, see README "Scaling out")');
+  }
   return rows;
 }
 

@@ -48,15 +48,22 @@ export class BatchedCounter {
     this.timer.unref();
   }
 
-  /** Counts one hit; answers the key's count over every instance as far as this one knows it. */
-  async hit(key: string): Promise<RateLimitHit> {
+  /**
+   * Counts one hit; answers the key's count over every instance as far as this one knows it. Answers
+   * synchronously when the key is known here (the common case: no promise, no round trip).
+   */
+  hit(key: string): RateLimitHit | Promise<RateLimitHit> {
     const now = Date.now();
     const entry = this.entries.get(key);
     if (entry && entry.windowEndsAt > now) {
       entry.pending += 1;
       return { hits: entry.shared + entry.flushing + entry.pending, resetSeconds: (entry.windowEndsAt - now) / 1000 };
     }
-    // First hit here, or the window ended: counted in the shared store at once (a new window starts there).
+    return this.first(key);
+  }
+
+  /** First hit here, or the window ended: counted in the shared store at once (a new window starts there). */
+  private async first(key: string): Promise<RateLimitHit> {
     const counted = await this.store.hit(key, this.windowSeconds);
     const current = this.entries.get(key);
     if (current && current.windowEndsAt > Date.now()) {

@@ -106,7 +106,8 @@ export class RateLimitGuard implements CanActivate, OnApplicationBootstrap, Befo
     if (limit <= 0) return;
     const client = clientIp(request) ?? 'unknown';
     const key = `${name}:${client}`.slice(0, 200);
-    const { hits, resetSeconds } = name === 'api' ? await this.api.hit(key) : await this.counter.hit(key, this.config.rateLimit.windowSeconds);
+    const counted = name === 'api' ? this.api.hit(key) : this.counter.hit(key, this.config.rateLimit.windowSeconds);
+    const { hits, resetSeconds } = counted instanceof Promise ? await counted : counted;
     const current: Standing = { limit, remaining: Math.max(0, limit - hits), reset: resetSeconds };
     const before = this.standing.get(request);
     const tightest = before && before.remaining <= current.remaining ? before : current;
