@@ -7,7 +7,7 @@
 // same scenarios through HAProxy with 1, 2, ..., N instances, side by side; with
 // DATABASE_REPLICA_URLS set it also reports how the reads split between the primary and the replicas.
 // --rate-limit-cost: one instance, GET /auth/me with the shared per-client limit on (RATE_LIMIT_API,
-// one upsert in PostgreSQL's rate_limits per request) and off, runs interleaved, medians.
+// counted in memory and added to PostgreSQL's rate_limits every 100 ms) and off, runs interleaved, medians.
 // PostgreSQL: DATABASE_URL (a server where a database can be created), else the embedded one.
 const { spawn, spawnSync } = require('node:child_process');
 const http = require('node:http');
@@ -146,7 +146,7 @@ async function sequential(url, headers, count) {
 }
 
 /**
- * GET /auth/me with the shared API-wide limit on (one upsert in rate_limits per request) and off: two
+ * GET /auth/me with the shared API-wide limit on (batched: counted in memory, flushed to rate_limits every 100 ms) and off: two
  * instances side by side on one database, measured in alternation so that the machine's load weighs on
  * both alike. Latency: batches of sequential requests on one connection (the per-request cost). Throughput:
  * autocannon runs, interleaved. Both as medians.
@@ -278,7 +278,8 @@ async function instances(baseEnv, max, dbUrl) {
     log(`\nreplica split (reads that may go to a replica: served by replicas / by the primary; DATABASE_REPLICA_URLS)`);
     log(`| scenario | ${rows.map((row) => `${row.instances} instance${row.instances > 1 ? 's' : ''}`).join(' | ')} |`);
     log(`|---|${rows.map(() => '---:').join('|')}|`);
-    for (const name of names) log(`| ${name} | ${rows.map((row) => `${row[name].reads.replica} / ${row[name].reads.primary}`).join(' | ')} |`);
+    for (const name of names)
+      log(`| ${name} | ${rows.map((row) => `${row[name].reads.replica} / ${row[name].reads.primary}`).join(' | ')} |`);
   } else {
     log('\n(no replica split: set DATABASE_REPLICA_URLS to replicas of the bench server, see README "Scaling out")');
   }

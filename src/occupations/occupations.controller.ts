@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { AuthUser, Authenticated, CurrentUser, Public } from '../common/decorators/auth.decorators';
 import { ErrorCode } from '../common/errors/error-codes';
 import { API_PREFIX } from '../common/http/api-prefix';
@@ -23,8 +24,9 @@ export class OccupationsController {
   @ApiOperation({ summary: 'List occupations', description: 'Anyone (the registration form needs them). Sorted by name.' })
   @ApiPageEnvelope(OccupationResponse)
   @ApiErrors(E.VALIDATION_FAILED)
-  list(@Query() query: ListOccupationsQuery, @Headers('authorization') authorization?: string): Promise<Page<OccupationResponse>> {
-    return this.occupations.list(query, { primaryOnly: authorization !== undefined });
+  list(@Query() query: ListOccupationsQuery, @Req() request: FastifyRequest): Promise<Page<OccupationResponse>> {
+    // No session is checked here: a caller that sends a token may have just written, so the primary answers it.
+    return this.occupations.list(query, { primaryOnly: request.headers.authorization !== undefined });
   }
 
   @Get(':id')

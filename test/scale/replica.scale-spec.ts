@@ -238,7 +238,11 @@ describe('Read replica (streaming, made here)', () => {
     }
     await waitFor(async () => (await replicas(strictHttp))[0]?.status === 'up', 30000, 'the replica to catch up');
     // Replayed: the session that wrote nothing sees the writes too.
-    await waitFor(async () => (await http.get(`/api/v1/occupations?name=occ-${tag}`)).body.data.count === 1, 20000, 'the replica to replay');
+    await waitFor(
+      async () => (await http.get(`/api/v1/occupations?name=occ-${tag}`)).body.data.count === 1,
+      20000,
+      'the replica to replay',
+    );
   });
 
   it('skips a replica that is down: /health/ready stays 200, reads come from the primary', async () => {
