@@ -49,6 +49,9 @@ export function parseImportArgs(args: string[]): ImportOptions {
   };
 }
 
+/** Records of pass one per INSERT into the scratch tables. */
+const STAGE_BATCH = 5000;
+
 /** Progress on a terminal: users so far, share of the input read, rate. Nothing when stderr is not a TTY. */
 class Progress {
   private readonly started = Date.now();
@@ -100,25 +103,27 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
     const staging = imports.staging();
     const table = await staging.create();
     try {
-      let pending = 0;
+      let related = 0;
+      const stage = async (): Promise<void> => {
+        await staging.stage(table, assembled.takeProfiles());
+        const rows = assembled.takeRelated();
+        await staging.stageRelated(table, rows, related);
+        related += rows.length;
+      };
       for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1)))) {
         assembled.note(asDjangoRecord(element));
-        if (++pending === 2000) {
-          await staging.stage(table, assembled.takeProfiles());
-          pending = 0;
-        }
+        if (assembled.pending() >= STAGE_BATCH) await stage();
       }
-      await staging.stage(table, assembled.takeProfiles());
+      await stage();
+      await staging.index(table);
       preamble = assembled.preamble();
       const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
       let records: DjangoRecord[] = [];
       let users = 0;
       const flush = async (): Promise<void> => {
-        const profiles = await staging.read(
-          table,
-          records.map((record) => String(record.pk)),
-        );
-        await run.add(records.map((record) => assembled.bundle(record, profiles)));
+        const pks = records.map((record) => String(record.pk));
+        const [profiles, related] = await Promise.all([staging.read(table, pks), staging.readRelated(table, pks)]);
+        await run.add(records.map((record) => assembled.bundle(record, profiles, related)));
         progress.done((users += records.length));
         records = [];
       };

@@ -11,6 +11,7 @@ import { AuditOperation } from '../audit-log/audit-operation';
 import { Transactions, Tx } from '../database/transactions';
 import { validateUser, ValidUser } from './import-validation';
 import { ImportsRepository, userKey } from './imports.repository';
+import type { StagedRelated, StagedUserRelated } from './sources/django.source';
 import { ImportPreamble, MalformedExportError, Rejection, SourceSystem, UserBundle } from './sources/import-record';
 
 /** Users per transaction (one statement per table each); measured in bench/import.js. */
@@ -288,17 +289,23 @@ export class ImportsService {
     return run;
   }
 
-  /** The CLI's scratch table of 000 profiles (ImportsRepository.createStaging). */
+  /** The CLI's scratch tables of 000 profiles and related records (ImportsRepository.createStaging). */
   staging(): {
     create: () => Promise<string>;
     stage: (table: string, rows: [string, Record<string, unknown>][]) => Promise<void>;
+    stageRelated: (table: string, rows: StagedRelated[], first: number) => Promise<void>;
+    index: (table: string) => Promise<void>;
     read: (table: string, pks: string[]) => Promise<Map<string, Record<string, unknown>>>;
+    readRelated: (table: string, pks: string[]) => Promise<Map<string, StagedUserRelated>>;
     drop: (table: string) => Promise<void>;
   } {
     return {
       create: () => this.repository.createStaging(),
       stage: (table, rows) => this.repository.stageProfiles(table, rows),
+      stageRelated: (table, rows, first) => this.repository.stageRelated(table, rows, first),
+      index: (table) => this.repository.indexStaging(table),
       read: (table, pks) => this.repository.stagedProfiles(table, pks),
+      readRelated: (table, pks) => this.repository.stagedRelated(table, pks),
       drop: (table) => this.repository.dropStaging(table),
     };
   }
