@@ -15,7 +15,7 @@ import type { StagedRelated, StagedUserRelated } from './sources/django.source';
 import { ImportPreamble, MalformedExportError, Rejection, SourceSystem, UserBundle } from './sources/import-record';
 
 /** Users per transaction (one statement per table each); measured in bench/import.js. */
-export const IMPORT_BATCH = 500;
+export const IMPORT_BATCH = 2000;
 
 export const REPORT_KEYS = ['users', 'groups', 'occupations', 'memberships', 'user_logs', 'blacklist'] as const;
 export type Counts = Record<(typeof REPORT_KEYS)[number], number>;
@@ -46,7 +46,7 @@ export class ImportRun {
   private readonly report: ImportReport;
   private readonly occupationIds = new Map<string, string>();
   private readonly groupIds = new Map<string, string>();
-  /** Usernames and emails seen in this batch (a dry run: in this run), lower-case: a duplicate inside the export is rejected too. */
+  /** A dry run's usernames and emails seen so far, lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
   private batches = 0;
 
@@ -108,7 +108,8 @@ export class ImportRun {
   /** Validates, matches and writes one batch of users. */
   async add(bundles: UserBundle[]): Promise<void> {
     // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
-    if (!this.dryRun) this.seenNames.clear();
+    // (Per call otherwise: the CLI runs two batches at once.)
+    const seen = this.dryRun ? this.seenNames : new Set<string>();
     if (!this.dryRun && ++this.batches % 100 === 0) await this.repository.analyzeUsers();
     const candidates: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const bundle of bundles) {
@@ -141,11 +142,11 @@ export class ImportRun {
       };
       if (foreign.has(userKey(this.source, user)))
         reject('id', 'an account created here or imported from another source already has this id');
-      else if (taken.usernames.has(name) || this.seenNames.has(`u:${name}`)) reject('username', 'username already registered');
-      else if (taken.emails.has(user.email) || this.seenNames.has(`e:${user.email}`)) reject('email', 'email already registered');
+      else if (taken.usernames.has(name) || seen.has(`u:${name}`)) reject('username', 'username already registered');
+      else if (taken.emails.has(user.email) || seen.has(`e:${user.email}`)) reject('email', 'email already registered');
       else {
-        this.seenNames.add(`u:${name}`);
-        this.seenNames.add(`e:${user.email}`);
+        seen.add(`u:${name}`);
+        seen.add(`e:${user.email}`);
         accepted.push(candidate);
       }
     }
@@ -160,7 +161,11 @@ export class ImportRun {
       // One of them broke a constraint: redo them one by one, so only that one is rejected.
       for (const one of accepted) {
         try {
-          await this.transactions.run((tx) => this.write(tx, [one]));
+          await this.transactions.run((tx) => this.write(tx, [one])).catch((error: { code?: string }) => {
+            // A deadlock with the other batch in flight (the CLI's) is no fault of this user: once more.
+            if (error.code === '40P01') return this.transactions.run((tx) => this.write(tx, [one]));
+            throw error;
+          });
           this.count(one.bundle);
         } catch (error) {
           const constraint = (error as { constraint?: string }).constraint;
@@ -224,16 +229,6 @@ export class ImportRun {
         details: { source: this.source, source_id: user.sourceId },
       });
     }
-    const logIds = entries.flatMap((entry) => (entry.source?.id000 ? [entry.source.id000] : []));
-    if (logIds.length > 0) {
-      // A re-import never duplicates a log that came in already (with a user imported since, say).
-      const present = await this.audit.importedId000s(logIds, tx);
-      await this.audit.releaseId000s(logIds, tx);
-      await this.audit.recordImported(
-        entries.filter((entry) => !entry.source || !present.has(entry.source.id000 as string)),
-        tx,
-      );
-    } else await this.audit.recordImported(entries, tx);
     await this.repository.insertMemberships(
       tx,
       batch.flatMap(({ bundle, user }) =>
@@ -246,6 +241,17 @@ export class ImportRun {
       tx,
       batch.flatMap(({ bundle, user }) => bundle.blacklist.map((entry) => ({ userId: idOf(user), entry }))),
     );
+    // Last: the audit chain's head stays locked from here to the commit.
+    const logIds = entries.flatMap((entry) => (entry.source?.id000 ? [entry.source.id000] : []));
+    if (logIds.length > 0) {
+      // A re-import never duplicates a log that came in already (with a user imported since, say).
+      const present = await this.audit.importedId000s(logIds, tx);
+      await this.audit.releaseId000s(logIds, tx);
+      await this.audit.recordImported(
+        entries.filter((entry) => !entry.source || !present.has(entry.source.id000 as string)),
+        tx,
+      );
+    } else await this.audit.recordImported(entries, tx);
   }
 }
 
