@@ -262,7 +262,9 @@ export class ImportsRepository {
   async createStaging(): Promise<string> {
     const table = `import_profiles_${randomBytes(6).toString('hex')}`;
     await this.dataSource.query(`CREATE UNLOGGED TABLE ${table} (user_pk bigint PRIMARY KEY, fields jsonb NOT NULL)`);
-    await this.dataSource.query(`CREATE UNLOGGED TABLE ${table}_related (user_pk bigint NOT NULL, n bigint NOT NULL, related jsonb NOT NULL)`);
+    await this.dataSource.query(
+      `CREATE UNLOGGED TABLE ${table}_related (user_pk bigint NOT NULL, n bigint NOT NULL, related jsonb NOT NULL)`,
+    );
     return table;
   }
 

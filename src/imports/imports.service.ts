@@ -161,11 +161,13 @@ export class ImportRun {
       // One of them broke a constraint: redo them one by one, so only that one is rejected.
       for (const one of accepted) {
         try {
-          await this.transactions.run((tx) => this.write(tx, [one])).catch((error: { code?: string }) => {
-            // A deadlock with the other batch in flight (the CLI's) is no fault of this user: once more.
-            if (error.code === '40P01') return this.transactions.run((tx) => this.write(tx, [one]));
-            throw error;
-          });
+          await this.transactions
+            .run((tx) => this.write(tx, [one]))
+            .catch((error: { code?: string }) => {
+              // A deadlock with the other batch in flight (the CLI's) is no fault of this user: once more.
+              if (error.code === '40P01') return this.transactions.run((tx) => this.write(tx, [one]));
+              throw error;
+            });
           this.count(one.bundle);
         } catch (error) {
           const constraint = (error as { constraint?: string }).constraint;
