@@ -145,13 +145,11 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
         const batch = records;
         records = [];
         const pks = batch.map((record) => String(record.pk));
-        await writes.run(
-          (async () => {
-            const [profiles, related] = await Promise.all([staging.read(table, pks), staging.readRelated(table, pks)]);
-            await run.add(batch.map((record) => assembled.bundle(record, profiles, related)));
-            progress.done((users += batch.length));
-          })(),
+        const bundles = Promise.all([staging.read(table, pks), staging.readRelated(table, pks)]).then(([profiles, related]) =>
+          batch.map((record) => assembled.bundle(record, profiles, related)),
         );
+        // add() takes its turn now, in the export's order, and waits for the bundles.
+        await writes.run(run.add(bundles).then(() => progress.done((users += batch.length))));
       };
       for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 2)))) {
         const record = asDjangoRecord(element);

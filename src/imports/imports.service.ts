@@ -49,6 +49,8 @@ export class ImportRun {
   /** A dry run's usernames and emails seen so far, lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
   private batches = 0;
+  /** Settles when the batch added last has been checked and written. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: SourceSystem,
@@ -106,7 +108,22 @@ export class ImportRun {
   }
 
   /** Validates, matches and writes one batch of users. */
-  async add(bundles: UserBundle[]): Promise<void> {
+  async add(bundles: UserBundle[] | Promise<UserBundle[]>): Promise<void> {
+    // Batches may be added while the one before is still being written (the CLI keeps two in flight): each
+    // validates and looks up at once, but checks for duplicates and writes only after the one before it is
+    // done, so the first of two duplicates in the export wins, as it would one batch at a time. The turn is
+    // taken when add() is called (bundles may still be on their way: the CLI reads them back from its scratch tables).
+    const previous = this.turn;
+    let done!: () => void;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await this.addInTurn(await bundles, previous);
+    } finally {
+      void previous.then(done);
+    }
+  }
+
+  private async addInTurn(bundles: UserBundle[], previous: Promise<void>): Promise<void> {
     // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
     // (Per call otherwise: the CLI runs two batches at once.)
     const seen = this.dryRun ? this.seenNames : new Set<string>();
@@ -117,7 +134,7 @@ export class ImportRun {
       if ('rejected' in checked) this.report.rejected.push(checked.rejected);
       else candidates.push({ bundle, user: checked.ok });
     }
-    if (candidates.length === 0) return;
+    if (candidates.length === 0) return previous;
     const keys = candidates.map(({ user }) => userKey(this.source, user));
     const imported = await this.repository.importedUsers(this.source, keys);
     const foreign = this.source === '003' ? await this.repository.foreignHolders(this.source, keys) : new Set<string>();
@@ -133,6 +150,9 @@ export class ImportRun {
       fresh.map(({ user }) => user.username.toLowerCase()),
       fresh.map(({ user }) => user.email),
     );
+    // A duplicate of a user in the batch before, written after the lookups above, is refused by the unique
+    // indexes below and rejected alone (the batch is then redone user by user).
+    await previous;
     const accepted: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const candidate of fresh) {
       const { user } = candidate;

@@ -114,6 +114,14 @@ describe('npm run import (dist/src/cli.js import)', () => {
         fields: { patient: 100000 + pk, join_time: '2021-01-01T00:00:00Z', is_delete: 0, reason: 'cli' },
       });
     writeFileSync(file, JSON.stringify(records));
+    // A dry run (which also brings the database's schema up to date) counts what the import then creates, and writes nothing.
+    const dry = JSON.parse((await importCli(['--source', '000', '--file', file, '--dry-run'])).stdout);
+    expect(dry.created).toEqual({ users: 4498, groups: 3, occupations: 0, memberships: 4498, user_logs: 448, blacklist: 4 });
+    expect(dry.rejected.map((r: { source_id: string; field: string }) => [r.source_id, r.field]).sort()).toEqual([
+      ['102100', 'username'],
+      ['104400', 'email'],
+    ]);
+    expect(await sql(`SELECT 1 FROM users WHERE id_000 > 100000`)).toHaveLength(0);
     const auditBefore = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_logs`))[0].n;
     const usersBefore = (await sql<{ n: number }>(`SELECT n::int FROM user_counts WHERE NOT deleted`))[0].n;
 
