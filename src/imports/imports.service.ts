@@ -49,8 +49,8 @@ export class ImportRun {
   /** A dry run's usernames and emails seen so far, lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
   private batches = 0;
-  /** Settles when the batch added last has been checked and written. */
-  private turn: Promise<void> = Promise.resolve();
+  /** The names (`u:`/`e:`) the batch added last accepted, once it has checked them. */
+  private turn: Promise<Set<string>> = Promise.resolve(new Set<string>());
 
   constructor(
     private readonly source: SourceSystem,
@@ -109,21 +109,23 @@ export class ImportRun {
 
   /** Validates, matches and writes one batch of users. */
   async add(bundles: UserBundle[] | Promise<UserBundle[]>): Promise<void> {
-    // Batches may be added while the one before is still being written (the CLI keeps two in flight): each
-    // validates and looks up at once, but checks for duplicates and writes only after the one before it is
-    // done, so the first of two duplicates in the export wins, as it would one batch at a time. The turn is
-    // taken when add() is called (bundles may still be on their way: the CLI reads them back from its scratch tables).
+    // Batches may be added while the one before is still being written (the CLI keeps two in flight, and the
+    // batch before those is committed). Each validates, looks up and writes at once, but checks for duplicates in
+    // turn, against the names the batch before accepted as well as the database's, so the first of two
+    // duplicates in the export wins, as it would one batch at a time. The turn is taken when add() is called
+    // (bundles may still be on their way: the CLI reads them back from its scratch tables).
     const previous = this.turn;
-    let done!: () => void;
-    this.turn = new Promise<void>((resolve) => (done = resolve));
+    let checked!: (names: Set<string>) => void;
+    this.turn = new Promise<Set<string>>((resolve) => (checked = resolve));
     try {
-      await this.addInTurn(await bundles, previous);
+      await this.addInTurn(await bundles, previous, checked);
     } finally {
-      void previous.then(done);
+      // Settled already when this batch got to its check; otherwise (nothing to check, a failure) after the one before.
+      void previous.then(() => checked(new Set()));
     }
   }
 
-  private async addInTurn(bundles: UserBundle[], previous: Promise<void>): Promise<void> {
+  private async addInTurn(bundles: UserBundle[], previous: Promise<Set<string>>, checked: (names: Set<string>) => void): Promise<void> {
     // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
     // (Per call otherwise: the CLI runs two batches at once.)
     const seen = this.dryRun ? this.seenNames : new Set<string>();
@@ -134,7 +136,7 @@ export class ImportRun {
       if ('rejected' in checked) this.report.rejected.push(checked.rejected);
       else candidates.push({ bundle, user: checked.ok });
     }
-    if (candidates.length === 0) return previous;
+    if (candidates.length === 0) return;
     const keys = candidates.map(({ user }) => userKey(this.source, user));
     const imported = await this.repository.importedUsers(this.source, keys);
     const foreign = this.source === '003' ? await this.repository.foreignHolders(this.source, keys) : new Set<string>();
@@ -150,9 +152,7 @@ export class ImportRun {
       fresh.map(({ user }) => user.username.toLowerCase()),
       fresh.map(({ user }) => user.email),
     );
-    // A duplicate of a user in the batch before, written after the lookups above, is refused by the unique
-    // indexes below and rejected alone (the batch is then redone user by user).
-    await previous;
+    const earlier = await previous;
     const accepted: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const candidate of fresh) {
       const { user } = candidate;
@@ -162,14 +162,17 @@ export class ImportRun {
       };
       if (foreign.has(userKey(this.source, user)))
         reject('id', 'an account created here or imported from another source already has this id');
-      else if (taken.usernames.has(name) || seen.has(`u:${name}`)) reject('username', 'username already registered');
-      else if (taken.emails.has(user.email) || seen.has(`e:${user.email}`)) reject('email', 'email already registered');
+      else if (taken.usernames.has(name) || seen.has(`u:${name}`) || earlier.has(`u:${name}`))
+        reject('username', 'username already registered');
+      else if (taken.emails.has(user.email) || seen.has(`e:${user.email}`) || earlier.has(`e:${user.email}`))
+        reject('email', 'email already registered');
       else {
         seen.add(`u:${name}`);
         seen.add(`e:${user.email}`);
         accepted.push(candidate);
       }
     }
+    checked(seen);
     if (this.dryRun) {
       for (const { bundle } of accepted) this.count(bundle);
       return;
