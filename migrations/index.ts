@@ -17,6 +17,7 @@ import { MailOutbox1795245000000 } from './1795245000000-MailOutbox';
 import { SecondFactor1795246000000 } from './1795246000000-SecondFactor';
 import { RateLimits1795247000000 } from './1795247000000-RateLimits';
 import { SessionWriteLsn1795247100000 } from './1795247100000-SessionWriteLsn';
+import { ImportBatchAudit1795248000000 } from './1795248000000-ImportBatchAudit';
 
 export const MIGRATIONS = [
   InitialSchema1795232992170,
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   SecondFactor1795246000000,
   RateLimits1795247000000,
   SessionWriteLsn1795247100000,
+  ImportBatchAudit1795248000000,
 ];

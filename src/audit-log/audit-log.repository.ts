@@ -63,15 +63,8 @@ export class AuditLogRepository {
       id_000: entry.source?.id000 ?? null,
       operate_time: entry.source?.operateTime.toISOString() ?? null,
     }));
-    await tx.query(
-      `INSERT INTO audit_logs (id, seq, operation, user_id, operator_id, ip, details, source, id_000, operate_time, prev_hash, hash)
-       SELECT gen_random_uuid(), 0, r.operation, r.user_id, r.operator_id, r.ip, r.details, r.source,
-              coalesce(r.id_000, nextval('audit_logs_id_000_seq')), r.operate_time, '', ''
-       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (operation smallint, user_id uuid, operator_id uuid, ip varchar, details jsonb,
-            source varchar, id_000 bigint, operate_time timestamptz)) WITH ORDINALITY AS r
-       ORDER BY r.ordinality`,
-      [JSON.stringify(rows)],
-    );
+    // One lock of the chain's head and one INSERT for the batch (migration 1795248000000), not the trigger's per row.
+    await tx.query(`SELECT audit_logs_append_batch($1::jsonb)`, [JSON.stringify(rows)]);
   }
 
   async releaseId000s(ids: string[], tx: Tx): Promise<void> {

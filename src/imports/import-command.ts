@@ -49,6 +49,29 @@ export function parseImportArgs(args: string[]): ImportOptions {
   };
 }
 
+/** Records of pass one per INSERT into the scratch tables. */
+const STAGE_BATCH = 5000;
+
+/**
+ * Two batches at once: the next one is read back, validated and written while the one before it is still
+ * being written (the database does most of the work of a batch and the machine has more than one core).
+ * A failure of either ends the import with it.
+ */
+class TwoInFlight {
+  private last: Promise<void> = Promise.resolve();
+
+  async run(work: Promise<void>): Promise<void> {
+    work.catch(() => undefined); // awaited below or by the next run() / done()
+    const before = this.last;
+    this.last = work;
+    await before;
+  }
+
+  done(): Promise<void> {
+    return this.last;
+  }
+}
+
 /** Progress on a terminal: users so far, share of the input read, rate. Nothing when stderr is not a TTY. */
 class Progress {
   private readonly started = Date.now();
@@ -100,27 +123,33 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
     const staging = imports.staging();
     const table = await staging.create();
     try {
-      let pending = 0;
+      let related = 0;
+      const stage = async (): Promise<void> => {
+        await staging.stage(table, assembled.takeProfiles());
+        const rows = assembled.takeRelated();
+        await staging.stageRelated(table, rows, related);
+        related += rows.length;
+      };
       for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 1)))) {
         assembled.note(asDjangoRecord(element));
-        if (++pending === 2000) {
-          await staging.stage(table, assembled.takeProfiles());
-          pending = 0;
-        }
+        if (assembled.pending() >= STAGE_BATCH) await stage();
       }
-      await staging.stage(table, assembled.takeProfiles());
+      await stage();
+      await staging.index(table);
       preamble = assembled.preamble();
       const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
       let records: DjangoRecord[] = [];
       let users = 0;
+      const writes = new TwoInFlight();
       const flush = async (): Promise<void> => {
-        const profiles = await staging.read(
-          table,
-          records.map((record) => String(record.pk)),
-        );
-        await run.add(records.map((record) => assembled.bundle(record, profiles)));
-        progress.done((users += records.length));
+        const batch = records;
         records = [];
+        const pks = batch.map((record) => String(record.pk));
+        const bundles = Promise.all([staging.read(table, pks), staging.readRelated(table, pks)]).then(([profiles, related]) =>
+          batch.map((record) => assembled.bundle(record, profiles, related)),
+        );
+        // add() takes its turn now, in the export's order, and waits for the bundles.
+        await writes.run(run.add(bundles).then(() => progress.done((users += batch.length))));
       };
       for await (const element of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b, 2)))) {
         const record = asDjangoRecord(element);
@@ -129,6 +158,7 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
         if (records.length === IMPORT_BATCH) await flush();
       }
       await flush();
+      await writes.done();
       await imports.settle(source, preamble, options.dryRun);
       progress.draw(true);
       return run.finish();
@@ -140,12 +170,13 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
   const run = await imports.begin(source, preamble, { dryRun: options.dryRun, actor: { userId: null, ip: null } });
   let batch: UserBundle[] = [];
   let users = 0;
+  const writes = new TwoInFlight();
   const feed = async (bundle: UserBundle): Promise<void> => {
     batch.push(bundle);
     if (batch.length < IMPORT_BATCH) return;
-    await run.add(batch);
-    progress.done((users += batch.length));
+    const full = batch;
     batch = [];
+    await writes.run(run.add(full).then(() => progress.done((users += full.length))));
   };
   if (source === '003') {
     for await (const row of jsonArrayElements(fileText(options.file as string, (b) => progress.read(b)))) await feed(sequelizeBundle(row));
@@ -173,7 +204,8 @@ export async function runImportCommand(imports: ImportsService, options: ImportO
       offset += size(path);
     }
   }
-  await run.add(batch);
+  await writes.run(run.add(batch));
+  await writes.done();
   progress.done(users + batch.length);
   progress.draw(true);
   return run.finish();

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { Tx } from '../database/transactions';
 import { namePinyin, nameSearchText } from '../users/pinyin';
 import type { ValidUser } from './import-validation';
+import type { StagedRelated, StagedUserRelated } from './sources/django.source';
 import type { ImportedBlacklistEntry, ImportedGroup, SourceSystem } from './sources/import-record';
 
 /** The column that holds a user's id in each source. */
@@ -34,6 +35,9 @@ export class ImportsRepository {
    */
   async allowLongStatements(tx: Tx): Promise<void> {
     await tx.query(`SET LOCAL statement_timeout = '300s'`);
+    // An import's batch need not wait for its WAL to reach the disk: a crash loses at most the last batches, which a
+    // re-import (idempotent) writes again. This transaction only; the service's own writes keep the server's setting.
+    await tx.query(`SET LOCAL synchronous_commit = off`);
   }
 
   /**
@@ -250,12 +254,17 @@ export class ImportsRepository {
   }
 
   /**
-   * A scratch table for the CLI's 000 import: the profiles of pass one, read back per batch of users in
-   * pass two (dumpdata writes them after all the users). Unlogged, and dropped at the end.
+   * Scratch tables for the CLI's 000 import, so that a million users' worth of records does not sit in
+   * memory between its two passes: the profiles of pass one (dumpdata writes them after all the users) and
+   * the memberships, logs and blacklist entries (by user), read back per batch of users in pass two.
+   * Unlogged, and dropped at the end.
    */
   async createStaging(): Promise<string> {
     const table = `import_profiles_${randomBytes(6).toString('hex')}`;
     await this.dataSource.query(`CREATE UNLOGGED TABLE ${table} (user_pk bigint PRIMARY KEY, fields jsonb NOT NULL)`);
+    await this.dataSource.query(
+      `CREATE UNLOGGED TABLE ${table}_related (user_pk bigint NOT NULL, n bigint NOT NULL, related jsonb NOT NULL)`,
+    );
     return table;
   }
 
@@ -268,6 +277,22 @@ export class ImportsRepository {
     );
   }
 
+  /** Related records in the order of the export (n counts on from `first`). */
+  async stageRelated(table: string, rows: StagedRelated[], first: number): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO ${table}_related (user_pk, n, related)
+       SELECT (r.value->>0)::bigint, $2::bigint + r.ordinality, r.value->1 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r`,
+      [JSON.stringify(rows), first],
+    );
+  }
+
+  /** After pass one: the related records' index (built once, not row by row). */
+  async indexStaging(table: string): Promise<void> {
+    await this.dataSource.query(`CREATE INDEX ON ${table}_related (user_pk, n)`);
+    await this.dataSource.query(`ANALYZE ${table}, ${table}_related`);
+  }
+
   async stagedProfiles(table: string, pks: string[]): Promise<Map<string, Record<string, unknown>>> {
     const rows = (await this.dataSource.query(`SELECT user_pk::text AS pk, fields FROM ${table} WHERE user_pk = ANY($1::bigint[])`, [
       pks,
@@ -278,8 +303,24 @@ export class ImportsRepository {
     return new Map(rows.map((row) => [row.pk, row.fields]));
   }
 
+  async stagedRelated(table: string, pks: string[]): Promise<Map<string, StagedUserRelated>> {
+    const rows = (await this.dataSource.query(
+      `SELECT user_pk::text AS pk, related FROM ${table}_related WHERE user_pk = ANY($1::bigint[]) ORDER BY user_pk, n`,
+      [pks],
+    )) as { pk: string; related: StagedRelated[1] }[];
+    const byUser = new Map<string, StagedUserRelated>();
+    for (const { pk, related } of rows) {
+      let user = byUser.get(pk);
+      if (!user) byUser.set(pk, (user = { groups: [], logs: [], blacklist: [] }));
+      if (related.kind === 'group') user.groups.push(related.group);
+      else if (related.kind === 'log') user.logs.push({ ...related.log, operateTime: new Date(related.log.operateTime) });
+      else user.blacklist.push({ ...related.entry, joinTime: new Date(related.entry.joinTime) });
+    }
+    return byUser;
+  }
+
   async dropStaging(table: string): Promise<void> {
-    await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
+    await this.dataSource.query(`DROP TABLE IF EXISTS ${table}, ${table}_related`);
   }
 
   /** After (and before) a 000 import: each 000 id sequence above the highest id in use, so new records get the next ones. */

@@ -11,10 +11,11 @@ import { AuditOperation } from '../audit-log/audit-operation';
 import { Transactions, Tx } from '../database/transactions';
 import { validateUser, ValidUser } from './import-validation';
 import { ImportsRepository, userKey } from './imports.repository';
+import type { StagedRelated, StagedUserRelated } from './sources/django.source';
 import { ImportPreamble, MalformedExportError, Rejection, SourceSystem, UserBundle } from './sources/import-record';
 
 /** Users per transaction (one statement per table each); measured in bench/import.js. */
-export const IMPORT_BATCH = 500;
+export const IMPORT_BATCH = 2000;
 
 export const REPORT_KEYS = ['users', 'groups', 'occupations', 'memberships', 'user_logs', 'blacklist'] as const;
 export type Counts = Record<(typeof REPORT_KEYS)[number], number>;
@@ -45,9 +46,11 @@ export class ImportRun {
   private readonly report: ImportReport;
   private readonly occupationIds = new Map<string, string>();
   private readonly groupIds = new Map<string, string>();
-  /** Usernames and emails seen in this batch (a dry run: in this run), lower-case: a duplicate inside the export is rejected too. */
+  /** A dry run's usernames and emails seen so far, lower-case: a duplicate inside the export is rejected too. */
   private readonly seenNames = new Set<string>();
   private batches = 0;
+  /** The names (`u:`/`e:`) the batch added last accepted, once it has checked them. */
+  private turn: Promise<Set<string>> = Promise.resolve(new Set<string>());
 
   constructor(
     private readonly source: SourceSystem,
@@ -105,9 +108,27 @@ export class ImportRun {
   }
 
   /** Validates, matches and writes one batch of users. */
-  async add(bundles: UserBundle[]): Promise<void> {
+  async add(bundles: UserBundle[] | Promise<UserBundle[]>): Promise<void> {
+    // Batches may be added while the one before is still being written (the CLI keeps two in flight, and the
+    // batch before those is committed). Each validates, looks up and writes at once, but checks for duplicates in
+    // turn, against the names the batch before accepted as well as the database's, so the first of two
+    // duplicates in the export wins, as it would one batch at a time. The turn is taken when add() is called
+    // (bundles may still be on their way: the CLI reads them back from its scratch tables).
+    const previous = this.turn;
+    let checked!: (names: Set<string>) => void;
+    this.turn = new Promise<Set<string>>((resolve) => (checked = resolve));
+    try {
+      await this.addInTurn(await bundles, previous, checked);
+    } finally {
+      // Settled already when this batch got to its check; otherwise (nothing to check, a failure) after the one before.
+      void previous.then(() => checked(new Set()));
+    }
+  }
+
+  private async addInTurn(bundles: UserBundle[], previous: Promise<Set<string>>, checked: (names: Set<string>) => void): Promise<void> {
     // Written batches are in the database, where takenNames() finds them: only a dry run must remember earlier ones.
-    if (!this.dryRun) this.seenNames.clear();
+    // (Per call otherwise: the CLI runs two batches at once.)
+    const seen = this.dryRun ? this.seenNames : new Set<string>();
     if (!this.dryRun && ++this.batches % 100 === 0) await this.repository.analyzeUsers();
     const candidates: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const bundle of bundles) {
@@ -131,6 +152,7 @@ export class ImportRun {
       fresh.map(({ user }) => user.username.toLowerCase()),
       fresh.map(({ user }) => user.email),
     );
+    const earlier = await previous;
     const accepted: { bundle: UserBundle; user: ValidUser }[] = [];
     for (const candidate of fresh) {
       const { user } = candidate;
@@ -140,14 +162,17 @@ export class ImportRun {
       };
       if (foreign.has(userKey(this.source, user)))
         reject('id', 'an account created here or imported from another source already has this id');
-      else if (taken.usernames.has(name) || this.seenNames.has(`u:${name}`)) reject('username', 'username already registered');
-      else if (taken.emails.has(user.email) || this.seenNames.has(`e:${user.email}`)) reject('email', 'email already registered');
+      else if (taken.usernames.has(name) || seen.has(`u:${name}`) || earlier.has(`u:${name}`))
+        reject('username', 'username already registered');
+      else if (taken.emails.has(user.email) || seen.has(`e:${user.email}`) || earlier.has(`e:${user.email}`))
+        reject('email', 'email already registered');
       else {
-        this.seenNames.add(`u:${name}`);
-        this.seenNames.add(`e:${user.email}`);
+        seen.add(`u:${name}`);
+        seen.add(`e:${user.email}`);
         accepted.push(candidate);
       }
     }
+    checked(seen);
     if (this.dryRun) {
       for (const { bundle } of accepted) this.count(bundle);
       return;
@@ -159,7 +184,13 @@ export class ImportRun {
       // One of them broke a constraint: redo them one by one, so only that one is rejected.
       for (const one of accepted) {
         try {
-          await this.transactions.run((tx) => this.write(tx, [one]));
+          await this.transactions
+            .run((tx) => this.write(tx, [one]))
+            .catch((error: { code?: string }) => {
+              // A deadlock with the other batch in flight (the CLI's) is no fault of this user: once more.
+              if (error.code === '40P01') return this.transactions.run((tx) => this.write(tx, [one]));
+              throw error;
+            });
           this.count(one.bundle);
         } catch (error) {
           const constraint = (error as { constraint?: string }).constraint;
@@ -223,16 +254,6 @@ export class ImportRun {
         details: { source: this.source, source_id: user.sourceId },
       });
     }
-    const logIds = entries.flatMap((entry) => (entry.source?.id000 ? [entry.source.id000] : []));
-    if (logIds.length > 0) {
-      // A re-import never duplicates a log that came in already (with a user imported since, say).
-      const present = await this.audit.importedId000s(logIds, tx);
-      await this.audit.releaseId000s(logIds, tx);
-      await this.audit.recordImported(
-        entries.filter((entry) => !entry.source || !present.has(entry.source.id000 as string)),
-        tx,
-      );
-    } else await this.audit.recordImported(entries, tx);
     await this.repository.insertMemberships(
       tx,
       batch.flatMap(({ bundle, user }) =>
@@ -245,6 +266,17 @@ export class ImportRun {
       tx,
       batch.flatMap(({ bundle, user }) => bundle.blacklist.map((entry) => ({ userId: idOf(user), entry }))),
     );
+    // Last: the audit chain's head stays locked from here to the commit.
+    const logIds = entries.flatMap((entry) => (entry.source?.id000 ? [entry.source.id000] : []));
+    if (logIds.length > 0) {
+      // A re-import never duplicates a log that came in already (with a user imported since, say).
+      const present = await this.audit.importedId000s(logIds, tx);
+      await this.audit.releaseId000s(logIds, tx);
+      await this.audit.recordImported(
+        entries.filter((entry) => !entry.source || !present.has(entry.source.id000 as string)),
+        tx,
+      );
+    } else await this.audit.recordImported(entries, tx);
   }
 }
 
@@ -288,17 +320,23 @@ export class ImportsService {
     return run;
   }
 
-  /** The CLI's scratch table of 000 profiles (ImportsRepository.createStaging). */
+  /** The CLI's scratch tables of 000 profiles and related records (ImportsRepository.createStaging). */
   staging(): {
     create: () => Promise<string>;
     stage: (table: string, rows: [string, Record<string, unknown>][]) => Promise<void>;
+    stageRelated: (table: string, rows: StagedRelated[], first: number) => Promise<void>;
+    index: (table: string) => Promise<void>;
     read: (table: string, pks: string[]) => Promise<Map<string, Record<string, unknown>>>;
+    readRelated: (table: string, pks: string[]) => Promise<Map<string, StagedUserRelated>>;
     drop: (table: string) => Promise<void>;
   } {
     return {
       create: () => this.repository.createStaging(),
       stage: (table, rows) => this.repository.stageProfiles(table, rows),
+      stageRelated: (table, rows, first) => this.repository.stageRelated(table, rows, first),
+      index: (table) => this.repository.indexStaging(table),
       read: (table, pks) => this.repository.stagedProfiles(table, pks),
+      readRelated: (table, pks) => this.repository.stagedRelated(table, pks),
       drop: (table) => this.repository.dropStaging(table),
     };
   }

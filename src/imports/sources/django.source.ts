@@ -8,6 +8,19 @@ export interface DjangoRecord {
   fields: Record<string, unknown>;
 }
 
+/** A membership, log or blacklist entry of a user (by 000 pk), staged by the CLI between its two passes. */
+export type StagedRelated = [
+  string,
+  { kind: 'group'; group: string } | { kind: 'log'; log: ImportedLog } | { kind: 'blacklist'; entry: ImportedBlacklistEntry },
+];
+
+/** What a user's staged related records come back as. */
+export interface StagedUserRelated {
+  groups: string[];
+  logs: ImportedLog[];
+  blacklist: ImportedBlacklistEntry[];
+}
+
 const MODELS = new Set(['auth.user', 'users.profile', 'users.occupation', 'users.group', 'users.userlog', 'users.blacklist']);
 
 export function asDjangoRecord(value: unknown): DjangoRecord {
@@ -54,6 +67,7 @@ export class DjangoExport {
   private readonly logsOfUser = new Map<string, ImportedLog[]>();
   private readonly blacklistOfUser = new Map<string, ImportedBlacklistEntry[]>();
   private pendingProfiles: [string, Record<string, unknown>][] = [];
+  private pendingRelated: StagedRelated[] = [];
 
   /**
    * keepProfiles false (the CLI): profiles are not kept here but handed out by takeProfiles() to be
@@ -66,6 +80,28 @@ export class DjangoExport {
     const taken = this.pendingProfiles;
     this.pendingProfiles = [];
     return taken;
+  }
+
+  /** The memberships, logs and blacklist entries noted since the last call (when profiles are not kept, neither are these). */
+  takeRelated(): StagedRelated[] {
+    const taken = this.pendingRelated;
+    this.pendingRelated = [];
+    return taken;
+  }
+
+  /** How many records wait to be staged. */
+  pending(): number {
+    return this.pendingProfiles.length + this.pendingRelated.length;
+  }
+
+  private relate(user: string, related: StagedRelated[1]): void {
+    if (!this.keepProfiles) {
+      this.pendingRelated.push([user, related]);
+      return;
+    }
+    if (related.kind === 'group') this.groupsOfUser.set(user, [...(this.groupsOfUser.get(user) ?? []), related.group]);
+    else if (related.kind === 'log') this.logsOfUser.set(user, [...(this.logsOfUser.get(user) ?? []), related.log]);
+    else this.blacklistOfUser.set(user, [...(this.blacklistOfUser.get(user) ?? []), related.entry]);
   }
 
   /** Takes in one record of any model; auth.user records only count towards the highest id. */
@@ -111,7 +147,7 @@ export class DjangoExport {
         });
         for (const member of Array.isArray(f.members) ? f.members : []) {
           const user = pkOf(member);
-          if (user) this.groupsOfUser.set(user, [...(this.groupsOfUser.get(user) ?? []), pk]);
+          if (user) this.relate(user, { kind: 'group', group: pk });
         }
         return;
       }
@@ -134,7 +170,7 @@ export class DjangoExport {
           ip: typeof f.ip === 'string' && f.ip.length <= 45 ? f.ip : null,
           operateTime,
         };
-        this.logsOfUser.set(user, [...(this.logsOfUser.get(user) ?? []), log]);
+        this.relate(user, { kind: 'log', log });
         return;
       }
       case 'users.blacklist': {
@@ -155,7 +191,7 @@ export class DjangoExport {
           joinTime,
           isDelete: f.is_delete === 1 ? 1 : 0,
         };
-        this.blacklistOfUser.set(user, [...(this.blacklistOfUser.get(user) ?? []), entry]);
+        this.relate(user, { kind: 'blacklist', entry });
         return;
       }
       default:
@@ -167,8 +203,11 @@ export class DjangoExport {
     return this.preambleValue;
   }
 
-  /** An auth.user record with what belongs to it. */
-  bundle(record: DjangoRecord, staged?: Map<string, Record<string, unknown>>): UserBundle {
+  /**
+   * An auth.user record with what belongs to it: from what was kept here, or (the CLI) from the profiles and
+   * related records staged in the database and read back for this batch.
+   */
+  bundle(record: DjangoRecord, staged?: Map<string, Record<string, unknown>>, related?: Map<string, StagedUserRelated>): UserBundle {
     const pk = String(record.pk);
     const f = record.fields;
     const profile = (staged ?? this.profiles).get(pk) ?? {};
@@ -197,9 +236,9 @@ export class DjangoExport {
         lastLoginAt: f.last_login ?? null,
         deletedAt: null,
       },
-      groups: this.groupsOfUser.get(pk) ?? [],
-      logs: this.logsOfUser.get(pk) ?? [],
-      blacklist: this.blacklistOfUser.get(pk) ?? [],
+      groups: (related ? related.get(pk)?.groups : this.groupsOfUser.get(pk)) ?? [],
+      logs: (related ? related.get(pk)?.logs : this.logsOfUser.get(pk)) ?? [],
+      blacklist: (related ? related.get(pk)?.blacklist : this.blacklistOfUser.get(pk)) ?? [],
     };
   }
 }
