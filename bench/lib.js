@@ -64,16 +64,23 @@ function stop(child) {
   });
 }
 
-/** The production build (dist/main.js) as a child process; resolves once /health/ready answers 200. */
-async function startService(env, port) {
+/**
+ * The production build (dist/main.js) as a child process; resolves once /health/ready answers 200.
+ * `options.root` runs another checkout's build (before/after comparisons: --service-root), and
+ * `options.inspector` arms the inspector without opening it (bench/memory.js reads the heap with it).
+ */
+async function startService(env, port, options = {}) {
+  const { INSPECT_FLAG, watchInspector } = require('./memory');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
-    cwd: root,
+  const serviceRoot = options.root ?? root;
+  const child = spawn(process.execPath, [...(options.inspector ? [INSPECT_FLAG] : []), join(serviceRoot, 'dist', 'main.js')], {
+    cwd: serviceRoot,
     env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', options.inspector ? 'pipe' : 'inherit'],
   });
+  const inspectorAddress = options.inspector ? watchInspector(child) : null;
   await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
-  return { child, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  return { child, inspectorAddress, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 /** The service's environment for a benchmark run: production mode, limits that would get in the way off. */
