@@ -60,6 +60,8 @@ const { values: options } = parseArgs({
     'soak-rate': { type: 'string', default: '50' },
     'idle-settle': { type: 'string', default: '10' },
     'service-root': { type: 'string' },
+    // Experiments: extra environment for the service, NAME=value,NAME=value (e.g. NODE_OPTIONS=--max-semi-space-size=4).
+    'service-env': { type: 'string' },
   },
 });
 const USERS = Number(options.users);
@@ -191,7 +193,14 @@ async function main() {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     PASSWORD_RESET_MAX_PER_HOUR: '1000',
     MAIL_RETRY_DELAY: '1',
+    ...Object.fromEntries(
+      (options['service-env'] ?? '')
+        .split(/,(?=[A-Z_]+=)/)
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   });
+  if (options['service-env']) log(`service environment: ${options['service-env']}`);
   const jwtSecret = serviceEnv.JWT_SECRET;
   const port = await freePort();
 
