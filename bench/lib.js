@@ -79,11 +79,15 @@ async function startService(env, port, options = {}) {
   const { INSPECT_FLAG, watchInspector } = require('./memory');
   const started = process.hrtime.bigint();
   const serviceRoot = options.root ?? root;
-  const child = spawn(process.execPath, [...(options.inspector ? [INSPECT_FLAG] : []), ...nodeFlags(serviceRoot), join(serviceRoot, 'dist', 'main.js')], {
-    cwd: serviceRoot,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', options.inspector ? 'pipe' : 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.inspector ? [INSPECT_FLAG] : []), ...nodeFlags(serviceRoot), join(serviceRoot, 'dist', 'main.js')],
+    {
+      cwd: serviceRoot,
+      env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', options.inspector ? 'pipe' : 'inherit'],
+    },
+  );
   const inspectorAddress = options.inspector ? watchInspector(child) : null;
   await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
   return { child, inspectorAddress, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };

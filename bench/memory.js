@@ -80,7 +80,11 @@ function watchInspector(child) {
       if (match) {
         address = match[1];
         for (const resolve of waiting.splice(0)) resolve(address);
-      } else if (!/^For help, see: https:\/\/nodejs.org\/en\/docs\/inspector|^Debugger attached|^Debugger ending|^Waiting for the debugger/.test(line))
+      } else if (
+        !/^For help, see: https:\/\/nodejs.org\/en\/docs\/inspector|^Debugger attached|^Debugger ending|^Waiting for the debugger/.test(
+          line,
+        )
+      )
         process.stderr.write(line);
     }
   });

@@ -63,7 +63,9 @@ function devtools(address) {
 }
 
 const where = (frame) =>
-  `${frame.functionName || '(anonymous)'} ${String(frame.url).replace(/^file:\/\//, '').replace(/.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`;
+  `${frame.functionName || '(anonymous)'} ${String(frame.url)
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`;
 
 /** Self bytes by allocation site (function, file:line) from a sampling heap profile. */
 function allocationSites(profile) {

@@ -14,7 +14,7 @@
 // scenario (peak and steady), idle RSS after start, and the heap used after a full GC at the end.
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { SMTPServer } = require('smtp-server');
@@ -145,7 +145,11 @@ function soakRun(url, requests, seconds, rate) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: 10, duration: seconds, overallRate: rate, pipelining: 1, timeout: 30, requests }, (error, result) => {
       if (error) return reject(error);
-      resolve({ rps: result.requests.total / result.duration, total: result.requests.total, errors: result.errors + result.timeouts + result.non2xx });
+      resolve({
+        rps: result.requests.total / result.duration,
+        total: result.requests.total,
+        errors: result.errors + result.timeouts + result.non2xx,
+      });
     });
   });
 }
@@ -503,7 +507,9 @@ async function main() {
   const fixed = (value, digits = 0) => (value === null || value === undefined ? '' : value.toFixed(digits));
   log('');
   const times = (value) => (value === null || value === undefined ? '' : `${value.toFixed(2)}x`);
-  log(`| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to limit | peak RSS MiB | steady RSS MiB | RSS to bare |`);
+  log(
+    `| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to limit | peak RSS MiB | steady RSS MiB | RSS to bare |`,
+  );
   log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const row of rows) {
     log(
@@ -520,12 +526,18 @@ async function main() {
   log('');
   log(`| memory (MiB) | service | bare node:http + pg | service / bare |`);
   log(`|---|---:|---:|---:|`);
-  log(`| idle RSS (${IDLE_SETTLE} s after ready) | ${fixed(idle.serviceMiB)} | ${fixed(idle.bareMiB)} | ${ratio(idle.serviceMiB, idle.bareMiB)} |`);
-  log(`| peak RSS, all scenarios | ${fixed(memory.servicePeakMiB)} | ${fixed(memory.barePeakMiB)} | ${ratio(memory.servicePeakMiB, memory.barePeakMiB)} |`);
+  log(
+    `| idle RSS (${IDLE_SETTLE} s after ready) | ${fixed(idle.serviceMiB)} | ${fixed(idle.bareMiB)} | ${ratio(idle.serviceMiB, idle.bareMiB)} |`,
+  );
+  log(
+    `| peak RSS, all scenarios | ${fixed(memory.servicePeakMiB)} | ${fixed(memory.barePeakMiB)} | ${ratio(memory.servicePeakMiB, memory.barePeakMiB)} |`,
+  );
   log(
     `| heap used after full GC | ${fixed(heap.service?.heapUsedMiB, 1)} | ${fixed(heap.bare?.heapUsedMiB, 1)} | ${ratio(heap.service?.heapUsedMiB, heap.bare?.heapUsedMiB)} |`,
   );
-  log(`| RSS right after that GC | ${fixed(heap.service?.rssAfterGcMiB)} | ${fixed(heap.bare?.rssAfterGcMiB)} | ${ratio(heap.service?.rssAfterGcMiB, heap.bare?.rssAfterGcMiB)} |`);
+  log(
+    `| RSS right after that GC | ${fixed(heap.service?.rssAfterGcMiB)} | ${fixed(heap.bare?.rssAfterGcMiB)} | ${ratio(heap.service?.rssAfterGcMiB, heap.bare?.rssAfterGcMiB)} |`,
+  );
   if (soak)
     log(
       `| soak ${soak.minutes} min at ${soak.rate} req/s: steady RSS (peak) | ${fixed(soak.steadyMiB)} (${fixed(soak.peakMiB)}) | | | ${soak.total} requests, ${soak.errors} errors`,
