@@ -64,16 +64,33 @@ function stop(child) {
   });
 }
 
-/** The production build (dist/main.js) as a child process; resolves once /health/ready answers 200. */
-async function startService(env, port) {
+/** The Node.js flags the service is started with in production: those of `npm run start:prod` in that checkout. */
+function nodeFlags(serviceRoot) {
+  const script = require(join(serviceRoot, 'package.json')).scripts['start:prod'] ?? '';
+  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(script)?.[1] ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The production build (dist/main.js) as a child process, with the flags `npm run start:prod` gives it; resolves once /health/ready answers 200.
+ * `options.root` runs another checkout's build (before/after comparisons: --service-root), and
+ * `options.inspector` arms the inspector without opening it (bench/memory.js reads the heap with it).
+ */
+async function startService(env, port, options = {}) {
+  const { INSPECT_FLAG, watchInspector } = require('./memory');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
-    cwd: root,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const serviceRoot = options.root ?? root;
+  const child = spawn(
+    process.execPath,
+    [...(options.inspector ? [INSPECT_FLAG] : []), ...nodeFlags(serviceRoot), join(serviceRoot, 'dist', 'main.js')],
+    {
+      cwd: serviceRoot,
+      env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', options.inspector ? 'pipe' : 'inherit'],
+    },
+  );
+  const inspectorAddress = options.inspector ? watchInspector(child) : null;
   await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
-  return { child, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  return { child, inspectorAddress, url: `http://127.0.0.1:${port}`, readyMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 /** The service's environment for a benchmark run: production mode, limits that would get in the way off. */

@@ -2,21 +2,26 @@
 'use strict';
 // npm run bench [-- --users 100000 --duration 10 --warmup 3 --runs 3 --connections 50 --json out.json]
 // npm run bench -- --instances 3 | --rate-limit-cost   (bench/scale.js: through HAProxy; the shared limits' cost)
+// npm run bench -- --soak [--soak-minutes 8 --soak-rate 50]   (steady RSS at a fixed, moderate rate)
+// npm run bench -- --service-root ../other-checkout   (runs that checkout's build: before/after in one place)
 //
 // Starts the production build against PostgreSQL (embedded by default, DATABASE_URL honoured), loads
 // a data set of N users by bulk SQL (kept for the next run of the same size), and drives the service
 // over HTTP with autocannon: fixed connections and duration after a warm-up, each scenario several
 // times, medians reported. Alongside it measures the limits: a bare node:http + pg server doing the
 // same queries, and the raw argon2id verification rate. Prints a table and writes the same as JSON.
+// Memory (bench/memory.js): RSS of the service and of the bare server sampled every 100 ms during each
+// scenario (peak and steady), idle RSS after start, and the heap used after a full GC at the end.
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { SMTPServer } = require('smtp-server');
 const autocannon = require('autocannon');
 const argon2 = require('argon2');
 const { loadDataSet, loadedUsers } = require('./load-data');
+const { rss, sampleRss, heapAfterGc, watchInspector, INSPECT_FLAG, MiB } = require('./memory');
 const {
   root,
   PASSWORD,
@@ -50,6 +55,13 @@ const { values: options } = parseArgs({
     json: { type: 'string' },
     only: { type: 'string' },
     reload: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string', default: '8' },
+    'soak-rate': { type: 'string', default: '50' },
+    'idle-settle': { type: 'string', default: '10' },
+    'service-root': { type: 'string' },
+    // Experiments: extra environment for the service, NAME=value,NAME=value (e.g. NODE_OPTIONS=--max-semi-space-size=4).
+    'service-env': { type: 'string' },
   },
 });
 const USERS = Number(options.users);
@@ -59,6 +71,11 @@ const RUNS = Number(options.runs);
 const CONNECTIONS = Number(options.connections);
 // The list and search scenarios are latency targets (p95 of one query), measured without queueing.
 const LATENCY_CONNECTIONS = Number(options['latency-connections']);
+const SOAK_MINUTES = Number(options['soak-minutes']);
+const SOAK_RATE = Number(options['soak-rate']);
+// Idle RSS is read this many seconds after the service is ready (it writes its warm code cache after 5 s).
+const IDLE_SETTLE = Number(options['idle-settle']);
+const SERVICE_ROOT = options['service-root'] ? require('node:path').resolve(options['service-root']) : root;
 // Page 5,000 of 10 rows; the middle page on data sets too small to have one.
 const DEEP_PAGE = deepPage(USERS);
 const log = (message) => process.stdout.write(`${message}\n`);
@@ -76,28 +93,6 @@ function startEmbeddedPostgres() {
     child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
     child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
   });
-}
-
-/** Peak resident memory of a process while `work` runs, sampled every 50 ms. */
-async function peakRss(pid, work) {
-  let peak = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kib * 1024);
-    } catch {
-      // the process is gone
-    }
-  };
-  const timer = setInterval(sample, 50);
-  try {
-    const result = await work();
-    sample();
-    return { result, peak };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 function percentile(sorted, p) {
@@ -145,6 +140,20 @@ async function scenario(url, request, connections) {
   };
 }
 
+/** A fixed rate for `seconds`: autocannon's overallRate over a few connections, requests taken in turn. */
+function soakRun(url, requests, seconds, rate) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: 10, duration: seconds, overallRate: rate, pipelining: 1, timeout: 30, requests }, (error, result) => {
+      if (error) return reject(error);
+      resolve({
+        rps: result.requests.total / result.duration,
+        total: result.requests.total,
+        errors: result.errors + result.timeouts + result.non2xx,
+      });
+    });
+  });
+}
+
 function rotating(values) {
   let index = 0;
   return () => values[index++ % values.length];
@@ -153,7 +162,8 @@ function rotating(values) {
 async function main() {
   const startedAt = Date.now();
   log('building the service');
-  if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: SERVICE_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  if (SERVICE_ROOT !== root) log(`the service is ${SERVICE_ROOT}'s build`);
   // The import scenario (issue 12) is its own script: `npm run bench -- --only import --users 1000000`.
   if (options.only === 'import') return require('./import').main(['--users', String(USERS)]);
 
@@ -187,7 +197,14 @@ async function main() {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     PASSWORD_RESET_MAX_PER_HOUR: '1000',
     MAIL_RETRY_DELAY: '1',
+    ...Object.fromEntries(
+      (options['service-env'] ?? '')
+        .split(/,(?=[A-Z_]+=)/)
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   });
+  if (options['service-env']) log(`service environment: ${options['service-env']}`);
   const jwtSecret = serviceEnv.JWT_SECRET;
   const port = await freePort();
 
@@ -202,7 +219,7 @@ async function main() {
       await client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await client.query(`CREATE DATABASE ${dbName}`);
     });
-    const migrated = await startService(serviceEnv, port);
+    const migrated = await startService(serviceEnv, port, { root: SERVICE_ROOT });
     log(`migrated a fresh database in ${migrated.readyMs.toFixed(0)} ms`);
     await stop(migrated.child);
     const passwordHash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
@@ -214,17 +231,22 @@ async function main() {
   // Start to ready against the already running PostgreSQL, three times, median.
   const readyTimes = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const trial = await startService(serviceEnv, port);
+    const trial = await startService(serviceEnv, port, { root: SERVICE_ROOT });
     readyTimes.push(trial.readyMs);
     await stop(trial.child);
   }
-  const service = await startService(serviceEnv, port);
+  const service = await startService(serviceEnv, port, { root: SERVICE_ROOT, inspector: true });
   const barePort = await freePort();
-  const bare = spawn(process.execPath, [join(__dirname, 'bare-server.js')], {
+  const bare = spawn(process.execPath, [INSPECT_FLAG, join(__dirname, 'bare-server.js')], {
     env: { PATH: process.env.PATH, PORT: String(barePort), DATABASE_URL: dbUrl, JWT_SECRET: jwtSecret, DATABASE_POOL_SIZE: '10' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const bareInspector = watchInspector(bare);
   await new Promise((resolve) => bare.stdout.once('data', resolve));
+  // Idle: both started, nothing asked of them yet but the readiness probe; after a settle.
+  log(`  idle RSS after ${IDLE_SETTLE} s`);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE * 1000));
+  const idle = { serviceMiB: rss(service.child.pid) / MiB, bareMiB: rss(bare.pid) / MiB };
   const bareUrl = `http://127.0.0.1:${barePort}`;
 
   const sample = await withClient(dbUrl, async (client) => {
@@ -349,22 +371,39 @@ async function main() {
 
   const results = {};
   const only = options.only ? new RegExp(options.only) : null;
-  const { peak } = await peakRss(service.child.pid, async () => {
-    for (const item of scenarios) {
-      if (only && !only.test(item.name)) continue;
-      log(`  ${item.name}`);
-      results[item.name] = await scenario(item.base ?? service.url, item.request, item.connections);
-    }
-    if (!only || only.test('/health/live')) {
-      log('  GET /health/live while logins run flat out');
-      const login = scenarios.find((s) => s.name === 'POST /auth/login').request;
-      const [health] = await Promise.all([
-        scenario(service.url, { method: 'GET', path: '/health/live' }, 1),
-        scenario(service.url, login, CONNECTIONS),
-      ]);
-      results['GET /health/live during logins'] = health;
-    }
-  });
+  // Each scenario with the RSS of the process it loads (the service's, or the bare server's), sampled every 100 ms.
+  for (const item of scenarios) {
+    if (only && !only.test(item.name)) continue;
+    log(`  ${item.name}`);
+    const pid = item.base === bareUrl ? bare.pid : service.child.pid;
+    const { result, memory } = await sampleRss(pid, () => scenario(item.base ?? service.url, item.request, item.connections));
+    results[item.name] = { ...result, memory };
+  }
+  if (!only || only.test('/health/live')) {
+    log('  GET /health/live while logins run flat out');
+    const login = scenarios.find((s) => s.name === 'POST /auth/login').request;
+    const { result, memory } = await sampleRss(service.child.pid, () =>
+      Promise.all([scenario(service.url, { method: 'GET', path: '/health/live' }, 1), scenario(service.url, login, CONNECTIONS)]),
+    );
+    results['GET /health/live during logins'] = { ...result[0], memory };
+  }
+  // The soak: authenticated reads (me, a user by id, the first page) at a fixed, moderate rate for minutes.
+  let soak = null;
+  if (options.soak) {
+    log(`  soak: ${SOAK_RATE} req/s for ${SOAK_MINUTES} min (GET /auth/me, GET /users/:id, GET /users page 1 in turn)`);
+    const requests = [me(), userById(), get(adminToken, '/api/v1/users?page=1&limit=10')];
+    const { result, memory } = await sampleRss(service.child.pid, () => soakRun(service.url, requests, SOAK_MINUTES * 60, SOAK_RATE));
+    soak = { minutes: SOAK_MINUTES, rate: SOAK_RATE, ...result, ...memory };
+  }
+  const peak = Math.max(0, ...Object.values(results).map((r) => r.memory?.peakMiB ?? 0));
+  const servicePeaks = Object.entries(results)
+    .filter(([name]) => !name.startsWith('bare'))
+    .map(([, r]) => r.memory?.peakMiB ?? 0);
+  const barePeaks = Object.entries(results)
+    .filter(([name]) => name.startsWith('bare'))
+    .map(([, r]) => r.memory?.peakMiB ?? 0);
+  log('  heap after a full GC');
+  const heap = { service: await heapAfterGc(service.child, service.inspectorAddress), bare: await heapAfterGc(bare, bareInspector) };
 
   if (results['POST /auth/password/forgot (SMTP in the loop)']) {
     // Every reset mail the scenario queued is delivered (the queue drains), then: how long from commit to SMTP accept.
@@ -428,6 +467,7 @@ async function main() {
     const limit = limitName ? results[limitName]?.rps : undefined;
     const connections =
       scenarios.find((s) => s.name === name)?.connections ?? (name.startsWith('argon2') ? null : name.includes('health') ? 1 : CONNECTIONS);
+    const bareName = limitName?.startsWith('bare') ? limitName : undefined;
     return {
       scenario: name,
       connections,
@@ -437,6 +477,9 @@ async function main() {
       p99: r.p99,
       errors: r.errors,
       ratio: limit ? r.rps / limit : null,
+      peakRssMiB: r.memory?.peakMiB ?? null,
+      steadyRssMiB: r.memory?.steadyMiB ?? null,
+      rssRatioToBare: bareName && r.memory && results[bareName]?.memory ? r.memory.peakMiB / results[bareName].memory.peakMiB : null,
     };
   });
   const report = {
@@ -449,18 +492,28 @@ async function main() {
     dataSet: { users: USERS, loadSeconds },
     settings: { connections: CONNECTIONS, latencyConnections: LATENCY_CONNECTIONS, duration: DURATION, warmup: WARMUP, runs: RUNS },
     startToReadyMs: median(readyTimes),
-    peakRssMiB: peak / 2 ** 20,
+    peakRssMiB: peak,
+    memory: {
+      idle,
+      servicePeakMiB: Math.max(0, ...servicePeaks),
+      barePeakMiB: Math.max(0, ...barePeaks),
+      heapAfterGc: heap,
+      soak,
+    },
     productionNodeModulesMiB: null,
     results: rows,
     totalSeconds: (Date.now() - startedAt) / 1000,
   };
   const fixed = (value, digits = 0) => (value === null || value === undefined ? '' : value.toFixed(digits));
   log('');
-  log(`| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to limit |`);
-  log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  const times = (value) => (value === null || value === undefined ? '' : `${value.toFixed(2)}x`);
+  log(
+    `| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to limit | peak RSS MiB | steady RSS MiB | RSS to bare |`,
+  );
+  log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const row of rows) {
     log(
-      `| ${row.scenario} | ${row.connections ?? ''} | ${fixed(row.rps)} | ${fixed(row.p50)} | ${fixed(row.p95)} | ${fixed(row.p99)} | ${row.errors} | ${row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`} |`,
+      `| ${row.scenario} | ${row.connections ?? ''} | ${fixed(row.rps)} | ${fixed(row.p50)} | ${fixed(row.p95)} | ${fixed(row.p99)} | ${row.errors} | ${times(row.ratio)} | ${fixed(row.peakRssMiB)} | ${fixed(row.steadyRssMiB)} | ${times(row.rssRatioToBare)} |`,
     );
   }
   log('');
@@ -468,6 +521,27 @@ async function main() {
     `data set: ${USERS.toLocaleString('en')} users${loadSeconds ? ` (loaded in ${loadSeconds.toFixed(0)} s)` : ''}; ${report.machine.cores} cores; ${CONNECTIONS} connections (${LATENCY_CONNECTIONS} for list and search), ${RUNS} x ${DURATION} s after ${WARMUP} s warm-up, medians`,
   );
   log(`start to ready: ${report.startToReadyMs.toFixed(0)} ms; peak RSS under load: ${report.peakRssMiB.toFixed(0)} MiB`);
+  const memory = report.memory;
+  const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+  log('');
+  log(`| memory (MiB) | service | bare node:http + pg | service / bare |`);
+  log(`|---|---:|---:|---:|`);
+  log(
+    `| idle RSS (${IDLE_SETTLE} s after ready) | ${fixed(idle.serviceMiB)} | ${fixed(idle.bareMiB)} | ${ratio(idle.serviceMiB, idle.bareMiB)} |`,
+  );
+  log(
+    `| peak RSS, all scenarios | ${fixed(memory.servicePeakMiB)} | ${fixed(memory.barePeakMiB)} | ${ratio(memory.servicePeakMiB, memory.barePeakMiB)} |`,
+  );
+  log(
+    `| heap used after full GC | ${fixed(heap.service?.heapUsedMiB, 1)} | ${fixed(heap.bare?.heapUsedMiB, 1)} | ${ratio(heap.service?.heapUsedMiB, heap.bare?.heapUsedMiB)} |`,
+  );
+  log(
+    `| RSS right after that GC | ${fixed(heap.service?.rssAfterGcMiB)} | ${fixed(heap.bare?.rssAfterGcMiB)} | ${ratio(heap.service?.rssAfterGcMiB, heap.bare?.rssAfterGcMiB)} |`,
+  );
+  if (soak)
+    log(
+      `| soak ${soak.minutes} min at ${soak.rate} req/s: steady RSS (peak) | ${fixed(soak.steadyMiB)} (${fixed(soak.peakMiB)}) | | | ${soak.total} requests, ${soak.errors} errors`,
+    );
   const file = options.json ?? join(root, 'bench', 'results', `bench-${USERS}-${Date.now()}.json`);
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
