@@ -139,7 +139,23 @@ async function benchAdmin(client) {
   return rows[0].username;
 }
 
+/**
+ * The embedded PostgreSQL of the benchmark, kept under .data/bench-postgres between runs, as a child
+ * process (test/support/pg-server.js). Answers the child and its URL once the server is up.
+ */
+function startEmbeddedPostgres() {
+  const script = join(root, 'test', 'support', 'pg-server.js');
+  const child = spawn(process.execPath, [script, BENCH_PG.dataDir, String(BENCH_PG.port), JSON.stringify(BENCH_PG.settings)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
+  });
+}
+
 module.exports = {
+  startEmbeddedPostgres,
   deepPage,
   cursorBefore,
   benchAdmin,

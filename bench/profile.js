@@ -8,12 +8,23 @@
 // and major GCs included, so it counts every allocation, not only what survives) and the CPU profiler
 // while autocannon drives one scenario. Prints the top allocation sites (self bytes per request, by
 // function and file:line) and the top CPU functions. Writes the raw profiles to bench/results/.
-const { spawn } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
-const { root, BENCH_PG, databaseUrl, withClient, freePort, stop, startService, serviceEnvironment, signIn, benchAdmin } = require('./lib');
+const { devtools } = require('./devtools');
+const {
+  root,
+  databaseUrl,
+  withClient,
+  freePort,
+  stop,
+  startService,
+  serviceEnvironment,
+  signIn,
+  benchAdmin,
+  startEmbeddedPostgres,
+} = require('./lib');
 
 const { values: options } = parseArgs({
   options: {
@@ -26,41 +37,6 @@ const { values: options } = parseArgs({
   },
 });
 const log = (message) => process.stdout.write(`${message}\n`);
-
-function startEmbeddedPostgres() {
-  const script = join(root, 'test', 'support', 'pg-server.js');
-  const child = spawn(process.execPath, [script, BENCH_PG.dataDir, String(BENCH_PG.port), JSON.stringify(BENCH_PG.settings)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((done, reject) => {
-    child.stdout.once('data', (line) => done({ child, url: JSON.parse(String(line)).url }));
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
-  });
-}
-
-/** A DevTools protocol session over the inspector's WebSocket (Node 22's global WebSocket; Node 20 needs --experimental-websocket). */
-function devtools(address) {
-  const socket = new WebSocket(address);
-  let next = 0;
-  const pending = new Map();
-  socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data));
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
-    if (message.error) waiter.reject(new Error(message.error.message));
-    else waiter.resolve(message.result);
-  });
-  const send = (method, params = {}) => {
-    const id = ++next;
-    socket.send(JSON.stringify({ id, method, params }));
-    return new Promise((ok, reject) => pending.set(id, { resolve: ok, reject }));
-  };
-  return new Promise((ok, reject) => {
-    socket.addEventListener('open', () => ok({ send, close: () => socket.close() }));
-    socket.addEventListener('error', () => reject(new Error(`cannot open ${address}`)));
-  });
-}
 
 const where = (frame) =>
   `${frame.functionName || '(anonymous)'} ${String(frame.url)

@@ -25,7 +25,6 @@ const { rss, sampleRss, heapAfterGc, watchInspector, INSPECT_FLAG, MiB } = requi
 const {
   root,
   PASSWORD,
-  BENCH_PG,
   databaseUrl,
   withClient,
   freePort,
@@ -36,6 +35,7 @@ const {
   deepPage,
   cursorBefore,
   benchAdmin,
+  startEmbeddedPostgres,
 } = require('./lib');
 
 // Many instances behind HAProxy, and the cost of the shared rate limits: bench/scale.js.
@@ -79,21 +79,6 @@ const SERVICE_ROOT = options['service-root'] ? require('node:path').resolve(opti
 // Page 5,000 of 10 rows; the middle page on data sets too small to have one.
 const DEEP_PAGE = deepPage(USERS);
 const log = (message) => process.stdout.write(`${message}\n`);
-
-/**
- * The embedded PostgreSQL of the benchmark, kept under .data/bench-postgres between runs, as a child
- * process (test/support/pg-server.js).
- */
-function startEmbeddedPostgres() {
-  const script = join(root, 'test', 'support', 'pg-server.js');
-  const child = spawn(process.execPath, [script, BENCH_PG.dataDir, String(BENCH_PG.port), JSON.stringify(BENCH_PG.settings)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
-  });
-}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return 0;

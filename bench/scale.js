@@ -9,13 +9,13 @@
 // --rate-limit-cost: one instance, GET /auth/me with the shared per-client limit on (RATE_LIMIT_API,
 // counted in memory and added to PostgreSQL's rate_limits every 100 ms) and off, runs interleaved, medians.
 // PostgreSQL: DATABASE_URL (a server where a database can be created), else the embedded one.
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const http = require('node:http');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
-const { root, BENCH_PG, databaseUrl, withClient, freePort, stop, startService, serviceEnvironment, signIn } = require('./lib');
+const { root, databaseUrl, withClient, freePort, stop, startService, serviceEnvironment, signIn, startEmbeddedPostgres } = require('./lib');
 const { startHaproxy } = require('../test/support/haproxy');
 
 const { values: options } = parseArgs({
@@ -35,17 +35,6 @@ const RUNS = Number(options.runs);
 const CONNECTIONS = Number(options.connections);
 const log = (message) => process.stdout.write(`${message}\n`);
 const ADMIN = { username: 'benchadmin1', email: 'benchadmin1@example.com', password: 'bench-password' };
-
-function startEmbeddedPostgres() {
-  const script = join(root, 'test', 'support', 'pg-server.js');
-  const child = spawn(process.execPath, [script, BENCH_PG.dataDir, String(BENCH_PG.port), JSON.stringify(BENCH_PG.settings)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', (line) => resolve({ child, url: JSON.parse(String(line)).url }));
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code})`)));
-  });
-}
 
 function cannon(url, request, duration) {
   return new Promise((resolve, reject) => {
