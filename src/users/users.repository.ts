@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { escapeLike } from '../common/database/errors';
-import { preparedQuery } from '../common/database/prepared';
+import { preparedQuery, readRows, statementName } from '../common/database/prepared';
 import type { Role } from '../config/app-config';
 import type { Reader } from '../database/read-replicas';
 import type { Tx } from '../database/transactions';
@@ -36,9 +36,9 @@ export interface UserPageSpec {
 const NULLABLE_SORT_COLUMNS = new Set(['last_login_at', 'name', 'age']);
 
 const SORT_COLUMNS: Record<string, string> = {
-  created_at: 'u.createdAt',
-  updated_at: 'u.updatedAt',
-  last_login_at: 'u.lastLoginAt',
+  created_at: 'u.created_at',
+  updated_at: 'u.updated_at',
+  last_login_at: 'u.last_login_at',
   username: 'u.username',
   email: 'u.email',
   name: 'u.name',
@@ -46,6 +46,26 @@ const SORT_COLUMNS: Record<string, string> = {
   state: 'u.state',
   age: 'u.age',
 };
+
+/** A WHERE clause built up with positional parameters ($1, $2, ...). */
+class Conditions {
+  private readonly clauses: string[] = [];
+  readonly values: unknown[] = [];
+
+  /** Adds a parameter; returns its placeholder. */
+  value(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  add(clause: string): void {
+    this.clauses.push(clause);
+  }
+
+  sql(): string {
+    return this.clauses.length === 0 ? '' : ` WHERE ${this.clauses.join(' AND ')}`;
+  }
+}
 
 /** The users table (and its trigger-kept counters): every SQL statement about users lives here. */
 @Injectable()
@@ -100,29 +120,35 @@ export class UsersRepository {
     return rows[0]?.id ?? null;
   }
 
-  /** The rows of one page (without counts); `reader` is a replica's connection (ReadReplicas) or the primary. */
+  /**
+   * The rows of one page (without counts), as one plain statement mapped by userFromRow (as findById).
+   * Without filters or a collection, the text depends only on the sort, the deletion scope and the
+   * paging, so it runs as a named prepared statement (at most one per single sort key, scope and
+   * paging kind on each connection). `reader` is a replica's connection (ReadReplicas) or the primary.
+   */
   async page(spec: UserPageSpec, reader: Reader = this.dataSource.manager): Promise<User[]> {
     const { query } = spec;
-    const filtered = this.scope(this.withOccupation(reader).where('true'), spec.deleted, spec.collection);
-    this.applyFilters(filtered, query, spec.walk);
-    for (const part of spec.sort) {
+    const where = this.scope(new Conditions(), spec.deleted, spec.collection);
+    this.applyFilters(where, query, spec.walk);
+    const order = spec.sort.map((part) => {
       const backwards = part.startsWith('-');
       const column = part.replace(/^-/, '');
       // NULLS only on the nullable columns: a NULLS clause on created_at would keep its index from serving the order.
-      const nulls = NULLABLE_SORT_COLUMNS.has(column) ? (backwards ? 'NULLS LAST' : 'NULLS FIRST') : undefined;
-      filtered.addOrderBy(SORT_COLUMNS[column], backwards ? 'DESC' : 'ASC', nulls);
-    }
+      const nulls = NULLABLE_SORT_COLUMNS.has(column) ? (backwards ? ' NULLS LAST' : ' NULLS FIRST') : '';
+      return `${SORT_COLUMNS[column]} ${backwards ? 'DESC' : 'ASC'}${nulls}`;
+    });
     // Ties are broken by id, in the direction of the first sort key (keyset paging relies on it).
     const descending = spec.sort[0].startsWith('-');
-    filtered.addOrderBy('u.id', descending ? 'DESC' : 'ASC').limit(query.limit);
+    order.push(`u.id ${descending ? 'DESC' : 'ASC'}`);
     if (query.cursor !== undefined) {
-      filtered.andWhere(`(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = :cursor)`, {
-        cursor: query.cursor,
-      });
-    } else {
-      filtered.offset(query.offset);
+      where.add(`(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = ${where.value(query.cursor)})`);
     }
-    return filtered.getMany();
+    const limit = where.value(query.limit);
+    const offset = query.cursor === undefined ? ` OFFSET ${where.value(query.offset)}` : '';
+    const sql = `${USER_SELECT}${where.sql()} ORDER BY ${order.join(', ')} LIMIT ${limit}${offset}`;
+    const fixedText = !this.hasFilters(query) && !spec.collection.group && !spec.collection.occupation && spec.sort.length === 1;
+    const rows = await readRows<UserRow>(reader, fixedText ? `users-page-${statementName(sql)}` : undefined, sql, where.values);
+    return rows.map(userFromRow);
   }
 
   /** Whether the query has any filter (then count and total differ): exactly the fields applyFilters reads. */
@@ -139,10 +165,10 @@ export class UsersRepository {
   async countTotal(deleted: DeletedScope, collection: UserCollection, reader: Reader = this.dataSource.manager): Promise<number> {
     if (!collection.group && !collection.occupation) {
       const which = deleted === 'none' ? 'WHERE NOT deleted' : deleted === 'only' ? 'WHERE deleted' : '';
-      const rows: { n: string }[] = await reader.query(`SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`);
+      const rows = await readRows<{ n: string }>(reader, `user-counts-${deleted}`, `SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`, []);
       return Number(rows[0].n);
     }
-    return this.countRows((qb) => this.scope(qb, deleted, collection), reader);
+    return this.countRows(this.scope(new Conditions(), deleted, collection), reader);
   }
 
   /** count(*) of the collection with the query's filters, no joins. */
@@ -152,7 +178,7 @@ export class UsersRepository {
     query: ListUsersQuery,
     reader: Reader = this.dataSource.manager,
   ): Promise<number> {
-    return this.countRows((qb) => this.applyFilters(this.scope(qb, deleted, collection), query, false), reader);
+    return this.countRows(this.applyFilters(this.scope(new Conditions(), deleted, collection), query, false), reader);
   }
 
   /** Live users whose username contains the fragment (1 to 3 characters), from the trigger-kept counters. */
@@ -244,70 +270,49 @@ export class UsersRepository {
     return changed > 0;
   }
 
-  /** Users with their occupation; soft-deleted rows only when scoped in. Explicit columns, no hash. */
-  private withOccupation(reader: Reader = this.dataSource.manager): SelectQueryBuilder<User> {
-    return reader.getRepository(User).createQueryBuilder('u').withDeleted().leftJoinAndSelect('u.occupation', 'o');
-  }
-
-  private scope(qb: SelectQueryBuilder<User>, deleted: DeletedScope, collection: UserCollection): SelectQueryBuilder<User> {
-    if (deleted === 'none') qb.andWhere('u.deletedAt IS NULL');
-    if (deleted === 'only') qb.andWhere('u.deletedAt IS NOT NULL');
-    if (collection.occupation) qb.andWhere('u.occupationId = :collectionOccupation', { collectionOccupation: collection.occupation });
+  private scope(where: Conditions, deleted: DeletedScope, collection: UserCollection): Conditions {
+    if (deleted === 'none') where.add('u.deleted_at IS NULL');
+    if (deleted === 'only') where.add('u.deleted_at IS NOT NULL');
+    if (collection.occupation) where.add(`u.occupation_id = ${where.value(collection.occupation)}`);
     if (collection.group) {
-      qb.andWhere('EXISTS (SELECT 1 FROM group_members cm WHERE cm.group_id = :collectionGroup AND cm.user_id = u.id)', {
-        collectionGroup: collection.group,
-      });
+      where.add(`EXISTS (SELECT 1 FROM group_members cm WHERE cm.group_id = ${where.value(collection.group)} AND cm.user_id = u.id)`);
     }
-    return qb;
+    return where;
   }
 
   /** count(*) over users with the given conditions, no joins. */
-  private async countRows(
-    conditions: (qb: SelectQueryBuilder<User>) => unknown,
-    reader: Reader = this.dataSource.manager,
-  ): Promise<number> {
-    const qb = reader.getRepository(User).createQueryBuilder('u').withDeleted().select('count(*)', 'n').where('true');
-    conditions(qb);
-    const row = await qb.getRawOne<{ n: string }>();
-    return Number(row?.n ?? 0);
+  private async countRows(where: Conditions, reader: Reader = this.dataSource.manager): Promise<number> {
+    const rows: { n: string }[] = await reader.query(`SELECT count(*) AS n FROM users u${where.sql()}`, where.values);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
    * Adds the query's filters. With `walk`, the username fragment is written so that the trigram
    * index cannot serve it, and the planner walks created_at order.
    */
-  private applyFilters(qb: SelectQueryBuilder<User>, query: ListUsersQuery, walk: boolean): SelectQueryBuilder<User> {
-    if (query.username !== undefined) qb.andWhere('lower(u.username) = lower(:username)', { username: query.username });
+  private applyFilters(where: Conditions, query: ListUsersQuery, walk: boolean): Conditions {
+    if (query.username !== undefined) where.add(`lower(u.username) = lower(${where.value(query.username)})`);
     const username = walk ? "(lower(u.username) || '')" : 'lower(u.username)';
-    usernameFragments(query).forEach((text, index) =>
-      qb.andWhere(`${username} LIKE :contains${index} ESCAPE '\\'`, { [`contains${index}`]: `%${escapeLike(text.toLowerCase())}%` }),
-    );
+    for (const text of usernameFragments(query)) {
+      where.add(`${username} LIKE ${where.value(`%${escapeLike(text.toLowerCase())}%`)} ESCAPE '\\'`);
+    }
     if (query.name !== undefined && query.name.trim() !== '') {
       // Terms of one or two characters (most Chinese names) have no trigram: their own index serves them.
-      const clauses: string[] = [];
-      const parameters: Record<string, string> = {};
-      nameSearchTerms(query.name).forEach((term, index) => {
-        const like = `u.name_search LIKE :name${index} ESCAPE '\\'`;
-        parameters[`name${index}`] = `%${escapeLike(term)}%`;
-        if ([...term].length > 2) {
-          clauses.push(like);
-        } else {
-          parameters[`name${index}gram`] = term;
-          clauses.push(`(name_short_grams(u.name_search) @> ARRAY[:name${index}gram]::text[] AND ${like})`);
-        }
+      const clauses = nameSearchTerms(query.name).map((term) => {
+        const like = `u.name_search LIKE ${where.value(`%${escapeLike(term)}%`)} ESCAPE '\\'`;
+        return [...term].length > 2 ? like : `(name_short_grams(u.name_search) @> ARRAY[${where.value(term)}]::text[] AND ${like})`;
       });
-      qb.andWhere(`(${clauses.join(' OR ')})`, parameters);
+      where.add(`(${clauses.join(' OR ')})`);
     }
-    if (query.email !== undefined) qb.andWhere('u.email = :email', { email: query.email.trim().toLowerCase() });
-    if (query.role !== undefined) qb.andWhere('u.role = :role', { role: query.role });
-    if (query.state !== undefined) qb.andWhere('u.state = :state', { state: query.state });
-    if (query.occupation !== undefined) qb.andWhere('u.occupationId = :occupation', { occupation: query.occupation });
+    if (query.email !== undefined) where.add(`u.email = ${where.value(query.email.trim().toLowerCase())}`);
+    if (query.role !== undefined) where.add(`u.role = ${where.value(query.role)}`);
+    if (query.state !== undefined) where.add(`u.state = ${where.value(query.state)}`);
+    if (query.occupation !== undefined) where.add(`u.occupation_id = ${where.value(query.occupation)}`);
     if (query.group !== undefined) {
-      qb.andWhere(
-        'EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id AND g.deleted_at IS NULL WHERE gm.group_id = :group AND gm.user_id = u.id)',
-        { group: query.group },
+      where.add(
+        `EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id AND g.deleted_at IS NULL WHERE gm.group_id = ${where.value(query.group)} AND gm.user_id = u.id)`,
       );
     }
-    return qb;
+    return where;
   }
 }
