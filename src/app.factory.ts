@@ -2,7 +2,6 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import secureJson from 'secure-json-parse';
 import helmet from 'helmet';
@@ -16,7 +15,8 @@ import { PasswordLengthConstraint } from './common/validation/validators';
 import { ErrorWriter } from './common/errors/error-writer';
 import { setupSwagger } from './common/swagger/swagger';
 import { AppConfig, TrustProxy } from './config/app-config';
-import { nestJsonLogger, processLogger } from './logging/process-logger';
+import { nestJsonLogger } from './logging/process-logger';
+import { installAccessLog, serviceLogger } from './logging/request-log';
 import { MetricsService } from './metrics/metrics.service';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 import { IMPORTS_PATH } from './imports/imports.controller';
@@ -152,14 +152,13 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     return503OnClosing: false,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => app.get(ErrorWriter).write(request, reply, error),
   });
+  const log = serviceLogger(options.logs === false ? 'silent' : config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bodyParser: false,
-    bufferLogs: true,
     abortOnError: false,
-    // JSON lines from the first one, also when start-up fails before nestjs-pino takes over.
-    logger: options.logs === false ? false : quietFramework(nestJsonLogger(processLogger(config.logLevel))),
+    // JSON lines from the first one, also when start-up fails.
+    logger: options.logs === false ? false : quietFramework(nestJsonLogger(log)),
   });
-  if (options.logs !== false) app.useLogger(quietFramework(app.get(Logger)));
   // Constraint classes that need configuration (PasswordLengthConstraint) come from Nest's container; class-validator's
   // own classes from its default one (asking Nest for them would log an error on every validation).
   useContainer(
@@ -184,6 +183,7 @@ export async function createApp(config: AppConfig, options: { logs?: boolean } =
     void reply.header('X-Request-Id', request.id);
     if (request.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');
   });
+  installAccessLog(fastify, log);
   const metrics = app.get(MetricsService);
   const errorLog = app.get(ErrorLog);
   fastify.addHook('onResponse', async (request, reply) => {

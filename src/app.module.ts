@@ -26,7 +26,6 @@ import { ImportsModule } from './imports/imports.module';
 import { ExportsModule } from './exports/exports.module';
 import { LEGACY_ERROR_STYLES } from './legacy/legacy-errors';
 import { LegacyModule } from './legacy/legacy.module';
-import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
 import { OccupationsModule } from './occupations/occupations.module';
@@ -39,7 +38,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule,
         DatabaseModule,
         TransactionsModule,
         ReadReplicasModule,

@@ -19,8 +19,8 @@ export function errorSummary(error: unknown): Record<string, unknown> {
 type NestLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
- * Nest's own logger, writing the same JSON lines until nestjs-pino takes over (and when start-up
- * fails before it does). Nest passes a stack trace as error()'s second argument: it is dropped. The
+ * Nest's own logger as JSON lines (the service's logger is serviceLogger in request-log.ts; the CLI
+ * and start-up failures use processLogger). Nest passes a stack trace as error()'s second argument: it is dropped. The
  * ExceptionHandler's report of a failed start goes to debug: main.ts writes that failure as one line.
  */
 export function nestJsonLogger(root: Logger): LoggerService {
