@@ -1,7 +1,8 @@
 'use strict';
 // The limit the service is measured against: node:http + pg + JWT verification and nothing else,
-// doing exactly the queries the service does for GET /api/v1/auth/me and GET /api/v1/users/:id
-// (the per-request session and user-state check included) and answering the same JSON.
+// doing exactly the queries the service does for GET /api/v1/auth/me, GET /api/v1/users/:id and
+// GET /api/v1/users?page=P&limit=L (the per-request session and user-state check included) and
+// answering the same JSON.
 // Usage: node bench/bare-server.js   (env: PORT, DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE)
 const http = require('node:http');
 const jwt = require('jsonwebtoken');
@@ -30,6 +31,22 @@ const USER_SQL = `SELECT u.id, u.username, u.email, u.phone_number, u.role, u.st
         o.id AS o_id, o.name AS o_name
    FROM users u LEFT JOIN occupations o ON o.id = u.occupation_id
   WHERE u.id = $1 AND u.deleted_at IS NULL`;
+
+// GET /users page P: the service's page (newest first) and its count, from the trigger-kept counters.
+const PAGE_SQL = USER_SQL.replace('WHERE u.id = $1 AND u.deleted_at IS NULL', 'WHERE u.deleted_at IS NULL ORDER BY u.created_at DESC, u.id DESC LIMIT $1 OFFSET $2');
+const COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS n FROM user_counts WHERE NOT deleted';
+
+async function usersPage(url) {
+  const query = new URL(url, 'http://bare').searchParams;
+  const page = Number(query.get('page') ?? 1);
+  const limit = Number(query.get('limit') ?? 20);
+  const [rows, counted] = await Promise.all([
+    pool.query({ name: 'page', text: PAGE_SQL, values: [limit, (page - 1) * limit] }),
+    pool.query({ name: 'count', text: COUNT_SQL, values: [] }),
+  ]);
+  const total = Number(counted.rows[0].n);
+  return { data: rows.rows.map((row) => userJson(row, true)), count: total, total, page, limit };
+}
 
 function userJson(row, full) {
   const user = {
@@ -87,6 +104,10 @@ const server = http.createServer(async (req, res) => {
   try {
     const actor = await authenticate(req);
     if (!actor) return send(res, 401, null, 'Missing, invalid, expired or revoked token', 40101);
+    if (req.url.startsWith('/api/v1/users?')) {
+      if (actor.role === 'user') return send(res, 403, null, 'Your role does not allow this', 40301);
+      return send(res, 200, await usersPage(req.url));
+    }
     let id;
     if (req.url === '/api/v1/auth/me') id = actor.id;
     else if (req.url.startsWith('/api/v1/users/')) {

@@ -295,6 +295,9 @@ async function main() {
       connections: LATENCY_CONNECTIONS,
       request: get(adminToken, '/api/v1/users?page=1&limit=10'),
     },
+    // The same page as a throughput figure, with its limit: the bare server's page and count.
+    { name: 'GET /users page 1 (throughput)', request: get(adminToken, '/api/v1/users?page=1&limit=10'), limit: 'bare GET /users page 1' },
+    { name: 'bare GET /users page 1', base: bareUrl, request: get(adminToken, '/api/v1/users?page=1&limit=10') },
     {
       name: 'GET /users?username_container=<3 letters>',
       connections: LATENCY_CONNECTIONS,
