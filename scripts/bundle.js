@@ -12,6 +12,7 @@
 const { spawnSync } = require('node:child_process');
 const { build } = require('esbuild');
 const { writeFileSync } = require('node:fs');
+const { readFile } = require('node:fs/promises');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -52,6 +53,29 @@ const typeormCompat = {
   },
 };
 
+/**
+ * The bundle is read into memory as one string and kept there (V8 compiles functions lazily from it).
+ * V8 stores a string with a single non-ASCII character at two bytes per character, so every non-ASCII
+ * character is written as a \u escape. esbuild's charset 'ascii' does that for strings and names,
+ * not for regular expression literals (validator's alphabets, say); this does it in the source files
+ * that have any, before esbuild reads them (\u escapes mean the same in strings, names and regular
+ * expressions; an identity escape such as \é loses its backslash).
+ */
+const asciiSource = {
+  name: 'ascii-source',
+  setup(builder) {
+    builder.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!/[^\x00-\x7f]/.test(text)) return undefined;
+      const contents = text.replace(/(\\*)([^\x00-\x7f])/g, (_match, slashes, char) => {
+        const kept = slashes.length % 2 === 1 ? slashes.slice(1) : slashes;
+        return `${kept}\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      });
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 async function main() {
   const result = await build({
     entryPoints: [join(root, 'dist', 'src', 'main.js')],
@@ -61,7 +85,7 @@ async function main() {
     target: 'node20',
     format: 'cjs',
     external: EXTERNAL,
-    plugins: [typeormCompat, missingStaysExternal],
+    plugins: [typeormCompat, missingStaysExternal, asciiSource],
     // import() becomes require() (Node 20 loads ES modules that way too): a script compiled with a
     // code cache has no loader for import() without an experimental flag.
     supported: { 'dynamic-import': false },
@@ -74,6 +98,8 @@ async function main() {
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
+    charset: 'ascii',
+    minifyWhitespace: true,
     logLevel: 'error',
   });
   if (result.errors.length > 0) process.exit(1);
