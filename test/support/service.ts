@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +44,13 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-/** Spawns `node dist/main.js` with the given environment and waits for /health/ready. */
+/** The Node.js flags production starts the service with (`npm run start:prod`): the tests run what ships. */
+function productionNodeFlags(): string[] {
+  const scripts = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).scripts as Record<string, string>;
+  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(scripts['start:prod'] ?? '')?.[1] ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** Spawns `node dist/main.js` with the production flags and the given environment, and waits for /health/ready. */
 export async function spawnService(
   env: Record<string, string>,
   options: { waitReady?: boolean } = {},
@@ -56,7 +62,7 @@ export async function spawnService(
   const main = join(__dirname, '..', '..', 'dist', 'main.js');
   if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first (npm test does it for you)');
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), main], {
     cwd: join(__dirname, '..', '..'),
     // No drain after SIGTERM unless a test asks for one: stopping a test's service need not wait for a load balancer.
     env: { PATH: process.env.PATH ?? '', SHUTDOWN_DRAIN_SECONDS: '0', ...env, PORT: port },
