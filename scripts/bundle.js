@@ -66,8 +66,8 @@ const asciiSource = {
   setup(builder) {
     builder.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
-      if (!/[^\x00-\x7f]/.test(text)) return undefined;
-      const contents = text.replace(/(\\*)([^\x00-\x7f])/g, (_match, slashes, char) => {
+      if (!/[\u0080-\uffff]/.test(text)) return undefined;
+      const contents = text.replace(/(\\*)([\u0080-\uffff])/g, (_match, slashes, char) => {
         const kept = slashes.length % 2 === 1 ? slashes.slice(1) : slashes;
         return `${kept}\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
       });
@@ -105,11 +105,18 @@ async function main() {
   if (result.errors.length > 0) process.exit(1);
   // The build's code cache: see writeCodeCache. The service replaces it with a fuller one (every
   // function it ran while starting) when it may write here (see src/load-bundle.ts).
-  const child = spawnSync(process.execPath, [__filename, '--code-cache'], {
+  // V8 refuses a code cache made under other V8 flags: make it under those the service starts with.
+  const child = spawnSync(process.execPath, [...productionNodeFlags(), __filename, '--code-cache'], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ENV_FILE: 'none' },
     stdio: 'ignore',
   });
   if (child.status !== 0) writeFileSync(`${outfile}.cache`, loader().compileBundle().createCachedData());
+}
+
+/** The Node.js flags `npm run start:prod` (and the Docker image) start the service with. */
+function productionNodeFlags() {
+  const script = require(join(root, 'package.json')).scripts['start:prod'] ?? '';
+  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(script)?.[1] ?? '').split(/\s+/).filter(Boolean);
 }
 
 /**
