@@ -33,7 +33,10 @@ const USER_SQL = `SELECT u.id, u.username, u.email, u.phone_number, u.role, u.st
   WHERE u.id = $1 AND u.deleted_at IS NULL`;
 
 // GET /users page P: the service's page (newest first) and its count, from the trigger-kept counters.
-const PAGE_SQL = USER_SQL.replace('WHERE u.id = $1 AND u.deleted_at IS NULL', 'WHERE u.deleted_at IS NULL ORDER BY u.created_at DESC, u.id DESC LIMIT $1 OFFSET $2');
+const PAGE_SQL = USER_SQL.replace(
+  'WHERE u.id = $1 AND u.deleted_at IS NULL',
+  'WHERE u.deleted_at IS NULL ORDER BY u.created_at DESC, u.id DESC LIMIT $1 OFFSET $2',
+);
 const COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS n FROM user_counts WHERE NOT deleted';
 
 async function usersPage(url) {

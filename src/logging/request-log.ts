@@ -41,7 +41,12 @@ export function installAccessLog(fastify: FastifyInstance, logger: Logger): void
     const responseTime = Math.round(reply.elapsedTime);
     if (statusCode >= 500 && statusCode !== 503) {
       logger.error(
-        { req: requestFields(request), res: { statusCode }, err: { type: 'Error', message: `failed with status code ${statusCode}` }, responseTime },
+        {
+          req: requestFields(request),
+          res: { statusCode },
+          err: { type: 'Error', message: `failed with status code ${statusCode}` },
+          responseTime,
+        },
         'request failed',
       );
     } else if (info) {

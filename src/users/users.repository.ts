@@ -141,7 +141,9 @@ export class UsersRepository {
     const descending = spec.sort[0].startsWith('-');
     order.push(`u.id ${descending ? 'DESC' : 'ASC'}`);
     if (query.cursor !== undefined) {
-      where.add(`(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = ${where.value(query.cursor)})`);
+      where.add(
+        `(u.created_at, u.id) ${descending ? '<' : '>'} (SELECT c.created_at, c.id FROM users c WHERE c.id = ${where.value(query.cursor)})`,
+      );
     }
     const limit = where.value(query.limit);
     const offset = query.cursor === undefined ? ` OFFSET ${where.value(query.offset)}` : '';
@@ -165,7 +167,12 @@ export class UsersRepository {
   async countTotal(deleted: DeletedScope, collection: UserCollection, reader: Reader = this.dataSource.manager): Promise<number> {
     if (!collection.group && !collection.occupation) {
       const which = deleted === 'none' ? 'WHERE NOT deleted' : deleted === 'only' ? 'WHERE deleted' : '';
-      const rows = await readRows<{ n: string }>(reader, `user-counts-${deleted}`, `SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`, []);
+      const rows = await readRows<{ n: string }>(
+        reader,
+        `user-counts-${deleted}`,
+        `SELECT coalesce(sum(n), 0) AS n FROM user_counts ${which}`,
+        [],
+      );
       return Number(rows[0].n);
     }
     return this.countRows(this.scope(new Conditions(), deleted, collection), reader);

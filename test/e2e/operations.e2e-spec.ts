@@ -100,8 +100,31 @@ describe('Operations: metrics, headers, request ids, logs', () => {
         level: 30,
         req: expect.objectContaining({ id: 'trace-abc-123', method: 'GET' }),
         res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+        msg: 'request completed',
       }),
     );
+    // An unknown route is an access line too, with its status, at info level.
+    await waitFor(async () => service.output().includes('"url":"/api/v1/nothing-here"'), 3000, 'the 404 access line');
+    const notFound = service
+      .output()
+      .split('\n')
+      .find((entry) => entry.includes('"url":"/api/v1/nothing-here"'));
+    expect(JSON.parse(notFound as string)).toEqual(expect.objectContaining({ level: 30, res: { statusCode: 404 } }));
+  });
+
+  it('writes no access line below LOG_LEVEL=info, and still starts and answers', async () => {
+    const quiet = await startService({ LOG_LEVEL: 'warn' });
+    try {
+      const marked = await quiet.http.get('/api/v1/occupations', { headers: { 'x-request-id': 'quiet-trace-1' } });
+      expect(marked.status).toBe(200);
+      expect(marked.headers.get('x-request-id')).toBe('quiet-trace-1');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(quiet.output()).not.toContain('quiet-trace-1');
+      expect(quiet.output()).not.toContain('request completed');
+    } finally {
+      await quiet.dispose();
+    }
   });
 
   it('writes no password, token, secret or invitation code to the log', async () => {
