@@ -5,6 +5,7 @@ const { randomBytes } = require('node:crypto');
 const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { productionCommand } = require('../scripts/production-command');
 
 const root = join(__dirname, '..');
 const PASSWORD = 'bench-password';
@@ -64,14 +65,8 @@ function stop(child) {
   });
 }
 
-/** The Node.js flags the service is started with in production: those of `npm run start:prod` in that checkout. */
-function nodeFlags(serviceRoot) {
-  const script = require(join(serviceRoot, 'package.json')).scripts['start:prod'] ?? '';
-  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(script)?.[1] ?? '').split(/\s+/).filter(Boolean);
-}
-
 /**
- * The production build (dist/main.js) as a child process, with the flags `npm run start:prod` gives it; resolves once /health/ready answers 200.
+ * The production build (dist/main.js) as a child process, with the flags and environment `npm run start:prod` gives it; resolves once /health/ready answers 200.
  * `options.root` runs another checkout's build (before/after comparisons: --service-root), and
  * `options.inspector` arms the inspector without opening it (bench/memory.js reads the heap with it).
  */
@@ -79,12 +74,13 @@ async function startService(env, port, options = {}) {
   const { INSPECT_FLAG, watchInspector } = require('./memory');
   const started = process.hrtime.bigint();
   const serviceRoot = options.root ?? root;
+  const production = productionCommand(serviceRoot);
   const child = spawn(
     process.execPath,
-    [...(options.inspector ? [INSPECT_FLAG] : []), ...nodeFlags(serviceRoot), join(serviceRoot, 'dist', 'main.js')],
+    [...(options.inspector ? [INSPECT_FLAG] : []), ...production.flags, join(serviceRoot, 'dist', 'main.js')],
     {
       cwd: serviceRoot,
-      env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH, ...production.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', options.inspector ? 'pipe' : 'inherit'],
     },
   );

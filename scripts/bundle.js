@@ -13,6 +13,7 @@ const { spawnSync } = require('node:child_process');
 const { build } = require('esbuild');
 const { writeFileSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
+const { productionCommand } = require('./production-command');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -106,17 +107,11 @@ async function main() {
   // The build's code cache: see writeCodeCache. The service replaces it with a fuller one (every
   // function it ran while starting) when it may write here (see src/load-bundle.ts).
   // V8 refuses a code cache made under other V8 flags: make it under those the service starts with.
-  const child = spawnSync(process.execPath, [...productionNodeFlags(), __filename, '--code-cache'], {
+  const child = spawnSync(process.execPath, [...productionCommand().flags, __filename, '--code-cache'], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ENV_FILE: 'none' },
     stdio: 'ignore',
   });
   if (child.status !== 0) writeFileSync(`${outfile}.cache`, loader().compileBundle().createCachedData());
-}
-
-/** The Node.js flags `npm run start:prod` (and the Docker image) start the service with. */
-function productionNodeFlags() {
-  const script = require(join(root, 'package.json')).scripts['start:prod'] ?? '';
-  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(script)?.[1] ?? '').split(/\s+/).filter(Boolean);
 }
 
 /**

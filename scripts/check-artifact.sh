@@ -56,12 +56,17 @@ node -e "const {Client}=require('pg');const c=new Client({connectionString:proce
 db_url=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$admin_url" "$db")
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 
+# How the image starts the service (package.json's start:prod): its environment and Node.js flags.
+production_env=$(node -e "const {env}=require('./scripts/production-command').productionCommand();console.log(Object.entries(env).map(([k,v])=>k+'='+v).join(' '))")
+production_flags=$(node -e "console.log(require('./scripts/production-command').productionCommand().flags.join(' '))")
+
 # Starts the artifact as the image would, waits for readiness and prints the time it took ($1: what is measured).
 start_service() {
   local start
   start=$(date +%s%N)
-  (cd "$work" && exec env NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=$db_url \
-    JWT_SECRET=$(head -c 48 /dev/urandom | base64) LOG_LEVEL=warn node dist/main.js >>"$work/service.log" 2>&1) &
+  # shellcheck disable=SC2086 # the environment and the flags are lists of words
+  (cd "$work" && exec env $production_env NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=$db_url \
+    JWT_SECRET=$(head -c 48 /dev/urandom | base64) LOG_LEVEL=warn node $production_flags dist/main.js >>"$work/service.log" 2>&1) &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then cat "$work/service.log" >&2; exit 1; fi

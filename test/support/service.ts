@@ -1,11 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, dropDatabase } from './database';
 import { HttpClient } from './http';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS script of the build, shared with the bench
+const { productionCommand } = require('../../scripts/production-command') as {
+  productionCommand: () => { env: Record<string, string>; flags: string[] };
+};
 
 export const SUPERADMIN = { username: 'rootadmin', email: 'root@example.com', password: 'Sup3r-secret-pass' };
 
@@ -44,13 +49,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-/** The Node.js flags production starts the service with (`npm run start:prod`): the tests run what ships. */
-function productionNodeFlags(): string[] {
-  const scripts = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).scripts as Record<string, string>;
-  return (/^node\s+(.*?)\s*dist\/main\.js/.exec(scripts['start:prod'] ?? '')?.[1] ?? '').split(/\s+/).filter(Boolean);
-}
-
-/** Spawns `node dist/main.js` with the production flags and the given environment, and waits for /health/ready. */
+/** Spawns `node dist/main.js` as `npm run start:prod` does (its flags and environment) with the given environment, and waits for /health/ready. */
 export async function spawnService(
   env: Record<string, string>,
   options: { waitReady?: boolean } = {},
@@ -62,10 +61,11 @@ export async function spawnService(
   const main = join(__dirname, '..', '..', 'dist', 'main.js');
   if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first (npm test does it for you)');
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [...productionNodeFlags(), main], {
+  const production = productionCommand();
+  const child = spawn(process.execPath, [...production.flags, main], {
     cwd: join(__dirname, '..', '..'),
     // No drain after SIGTERM unless a test asks for one: stopping a test's service need not wait for a load balancer.
-    env: { PATH: process.env.PATH ?? '', SHUTDOWN_DRAIN_SECONDS: '0', ...env, PORT: port },
+    env: { PATH: process.env.PATH ?? '', ...production.env, SHUTDOWN_DRAIN_SECONDS: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
