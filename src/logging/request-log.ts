@@ -1,25 +1,35 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import pino, { Level, Logger } from 'pino';
+import pino, { DestinationStream, Level, Logger } from 'pino';
 
-/** Paths never written to the log, wherever they appear. */
+/** Paths never written to the log: these fields at the top of a line or one level down. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.old_password',
-  '*.new_password',
-  '*.access_token',
-  '*.refresh_token',
-  '*.invitation',
-  '*.token',
-  '*.invitation_code',
+  ...['password', 'old_password', 'new_password', 'access_token', 'refresh_token', 'invitation', 'token', 'invitation_code'].flatMap(
+    (field) => [field, `*.${field}`],
+  ),
 ];
 
+/** What an error summary (src/common/errors/error-response.ts) may carry besides its type and message: codes and src/file.ts:line. */
+const LOCATING_FIELDS = ['code', 'sqlstate', 'constraint', 'table', 'at'] as const;
+
+type LoggedError = { type?: string; name?: string; message?: unknown } & Partial<Record<(typeof LOCATING_FIELDS)[number], unknown>>;
+
+/** Never a stack trace in the log: an `err` is written as its type, a short message and where in our code. */
+function errorFields(error: LoggedError): Record<string, unknown> {
+  return {
+    type: error.type ?? error.name,
+    message: typeof error.message === 'string' ? error.message.slice(0, 300) : undefined,
+    ...Object.fromEntries(LOCATING_FIELDS.filter((field) => typeof error[field] === 'string').map((field) => [field, error[field]])),
+  };
+}
+
 /** The running service's JSON log (pino): what Nest's Logger writes (see nestJsonLogger) and the access lines. */
-export function serviceLogger(level: Level | 'silent'): Logger {
-  return pino({ level, base: null, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function serviceLogger(level: Level | 'silent', destination?: DestinationStream): Logger {
+  const options = { level, base: null, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: errorFields } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 function requestFields(request: FastifyRequest): Record<string, unknown> {
