@@ -24,13 +24,18 @@ type NestLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
  * ExceptionHandler's report of a failed start goes to debug: main.ts writes that failure as one line.
  */
 export function nestJsonLogger(root: Logger): LoggerService {
+  // Nest's Logger passes its context last; an object message is written with its fields at the top of the line and
+  // the next string argument as the message (logger.log({ mail }, 'mail sent')), as nestjs-pino did.
   const write = (level: NestLevel, message: unknown, params: unknown[]): void => {
     const last = params[params.length - 1];
     const context = typeof last === 'string' && params.length > 0 ? last : undefined;
+    const rest = context === undefined ? params : params.slice(0, -1);
     const logger = context ? root.child({ context }) : root;
     const effective = context === 'ExceptionHandler' ? 'debug' : level;
     if (message instanceof Error) logger[effective]({ err: errorSummary(message) }, message.message);
     else if (typeof message === 'string') logger[effective](message);
+    else if (typeof message === 'object' && message !== null)
+      logger[effective]({ ...message }, typeof rest[0] === 'string' ? rest[0] : 'log');
     else logger[effective]({ data: message }, 'log');
   };
   return {

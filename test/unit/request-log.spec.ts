@@ -1,3 +1,4 @@
+import { nestJsonLogger } from '../../src/logging/process-logger';
 import { serviceLogger } from '../../src/logging/request-log';
 
 /** The lines a serviceLogger writes, parsed. */
@@ -36,5 +37,20 @@ describe('serviceLogger', () => {
     const lines: string[] = [];
     serviceLogger('warn', { write: (line: string) => void lines.push(line) }).info('not written');
     expect(lines).toEqual([]);
+  });
+});
+
+describe("nestJsonLogger (Nest's Logger over the service logger)", () => {
+  it('writes an object message with its fields at the top, the next string as the message, the context last', () => {
+    const { lines, logger } = capture();
+    nestJsonLogger(logger).log({ mail: { to: 'a@example.com' } }, 'mail sent', 'Mail');
+    expect(lines[0]).toEqual(expect.objectContaining({ context: 'Mail', mail: { to: 'a@example.com' }, msg: 'mail sent' }));
+  });
+
+  it("drops the stack Nest passes after an error's message", () => {
+    const { lines, logger } = capture();
+    nestJsonLogger(logger).error('it failed', 'Error: it failed\n    at f (/app/x.js:1:1)', 'Worker');
+    expect(lines[0]).toEqual(expect.objectContaining({ context: 'Worker', msg: 'it failed' }));
+    expect(JSON.stringify(lines[0])).not.toContain('x.js');
   });
 });
