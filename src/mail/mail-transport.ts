@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { createTransport, Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
 import type { RenderedMail } from './mail-templates';
 
@@ -15,24 +15,30 @@ export interface OutgoingMail extends RenderedMail {
  * Where messages go: SMTP through nodemailer (SMTP_URL), or, outside production without SMTP_URL,
  * one JSON log line per message (subject, recipient, link). That log line is the only place a link,
  * and so a token, is ever logged, and it exists only in that development mode.
+ *
+ * nodemailer is loaded with the first message, not at start-up: it stays out of the bundle and out of
+ * the memory of an instance that sends no mail (docs/architecture.md, Memory).
  */
 @Injectable()
 export class MailTransport implements OnModuleDestroy {
   private readonly logger = new Logger('Mail');
-  private readonly smtp: Transporter | null;
+  private smtp: Promise<Transporter> | null = null;
 
-  constructor(private readonly config: AppConfig) {
-    const timeoutMs = Math.max(1000, Math.floor((config.mail.sendTimeout * 1000) / 3));
-    this.smtp = config.mail.smtpUrl
-      ? createTransport({
-          url: config.mail.smtpUrl,
-          // One connection per message: no pooled connection can hold a message past its attempt's deadline.
-          pool: false,
-          connectionTimeout: timeoutMs,
-          greetingTimeout: timeoutMs,
-          socketTimeout: timeoutMs,
-        } as Parameters<typeof createTransport>[0])
-      : null;
+  constructor(private readonly config: AppConfig) {}
+
+  private transporter(smtpUrl: string): Promise<Transporter> {
+    this.smtp ??= import('nodemailer').then(({ createTransport }) => {
+      const timeoutMs = Math.max(1000, Math.floor((this.config.mail.sendTimeout * 1000) / 3));
+      return createTransport({
+        url: smtpUrl,
+        // One connection per message: no pooled connection can hold a message past its attempt's deadline.
+        pool: false,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      } as Parameters<typeof createTransport>[0]);
+    });
+    return this.smtp;
   }
 
   get configured(): boolean {
@@ -40,8 +46,9 @@ export class MailTransport implements OnModuleDestroy {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    if (this.smtp) {
-      await this.smtp.sendMail({
+    if (this.config.mail.smtpUrl) {
+      const smtp = await this.transporter(this.config.mail.smtpUrl);
+      await smtp.sendMail({
         from: this.config.mail.from,
         to: mail.to,
         subject: mail.subject,
@@ -56,7 +63,7 @@ export class MailTransport implements OnModuleDestroy {
     this.logger.log({ mail: { to: mail.to, subject: mail.subject, link: mail.link } }, 'mail (no SMTP_URL: logged, not sent)');
   }
 
-  onModuleDestroy(): void {
-    this.smtp?.close();
+  async onModuleDestroy(): Promise<void> {
+    (await this.smtp?.catch(() => null))?.close();
   }
 }

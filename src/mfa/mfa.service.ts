@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { toString as qrSvg } from 'qrcode';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
 import type { LoginResponse } from '../auth/dto/auth.responses';
@@ -77,6 +76,7 @@ export class MfaService {
     if (!(await this.repository.savePendingTotp(user.id, sealSecret(key, secret))))
       throw AppException.conflict(bilingual('TOTP is already enabled: disable it first'));
     const uri = otpauthUri(secret, this.config.mfa.issuer, user.username);
+    const { toString: qrSvg } = await import('qrcode');
     const svg = await qrSvg(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { secret, otpauth_uri: uri, qr_code: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
   }

@@ -1,10 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { AuditLogService } from '../audit-log/audit-log.service';
 import { AuditOperation } from '../audit-log/audit-operation';
@@ -43,6 +37,11 @@ function answeredChallenge(credential: Record<string, unknown>): string | null {
     return null;
   }
 }
+
+/** @simplewebauthn/server, loaded with the first passkey ceremony rather than at start-up (docs/architecture.md, Memory). */
+const importWebauthn = () => import('@simplewebauthn/server');
+let webauthnModule: ReturnType<typeof importWebauthn> | undefined;
+const webauthn = () => (webauthnModule ??= importWebauthn());
 
 /**
  * Passkeys (WebAuthn, @simplewebauthn/server): registration by a signed-in user, the second factor
@@ -98,7 +97,9 @@ export class PasskeysService {
 
   async registrationOptions(user: AuthUser): Promise<WebAuthnOptionsResponse> {
     const existing = await this.repository.passkeys(user.id);
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webauthn()
+    ).generateRegistrationOptions({
       rpName: this.config.webauthn.rpName,
       rpID: this.config.webauthn.rpId,
       userName: user.username,
@@ -121,7 +122,9 @@ export class PasskeysService {
     const challenge = await this.spend(credential, 'register', user.id);
     let verified;
     try {
-      verified = await verifyRegistrationResponse({
+      verified = await (
+        await webauthn()
+      ).verifyRegistrationResponse({
         response: credential as unknown as RegistrationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.config.webauthn.origins,
@@ -168,7 +171,9 @@ export class PasskeysService {
     if (!step) throw new AppException(ErrorCode.MFA_TOKEN_INVALID);
     const passkeys = await this.repository.passkeys(step.userId);
     if (passkeys.length === 0) throw new AppException(ErrorCode.MFA_NOT_ENROLLED);
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: this.config.webauthn.rpId,
       allowCredentials: passkeys.map((row) => ({ id: row.credentialId, transports: row.transports })),
       userVerification: 'preferred',
@@ -191,7 +196,9 @@ export class PasskeysService {
   }
 
   async passwordlessOptions(): Promise<WebAuthnOptionsResponse> {
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: this.config.webauthn.rpId,
       userVerification: 'required',
       timeout: CHALLENGE_TTL_SECONDS * 1000,
@@ -253,7 +260,9 @@ export class PasskeysService {
     }
     let result;
     try {
-      result = await verifyAuthenticationResponse({
+      result = await (
+        await webauthn()
+      ).verifyAuthenticationResponse({
         response: credential as unknown as AuthenticationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.config.webauthn.origins,

@@ -1,4 +1,16 @@
-import { pinyin } from 'pinyin-pro';
+import type { pinyin as Pinyin } from 'pinyin-pro';
+
+/**
+ * pinyin-pro and its dictionary (some 3 MiB of heap) are loaded with the first Chinese name rather
+ * than at start-up, and stay out of the bundle (docs/architecture.md, Memory). Synchronous, as its
+ * callers are.
+ */
+let pinyinFunction: ((...args: unknown[]) => unknown) | undefined;
+const pinyin = ((...args: unknown[]) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  pinyinFunction ??= (require('pinyin-pro') as { pinyin: (...args: unknown[]) => unknown }).pinyin;
+  return pinyinFunction(...args);
+}) as typeof Pinyin;
 
 const HAN = /\p{Script=Han}/u;
 
