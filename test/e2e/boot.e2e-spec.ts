@@ -10,6 +10,8 @@ import { HttpClient, expectEnvelope } from '../support/http';
 import { freePort, spawnService, stopChild, waitFor } from '../support/service';
 
 const run = promisify(execFile);
+// A child process that hangs fails its own step (killed, with its output) rather than the whole test.
+const STEP_TIMEOUT = 45000;
 const root = join(__dirname, '..', '..');
 const baseEnv = (extra: Record<string, string>): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
@@ -87,7 +89,7 @@ describe('Boot and configuration', () => {
       await dropDatabase(database.name);
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120000);
 
   it('runs migrations with `npm run migration:run`, starts with MIGRATIONS_RUN=false, and creates a superadmin from the CLI', async () => {
     const database = await createDatabase();
@@ -97,7 +99,7 @@ describe('Boot and configuration', () => {
       await run(
         process.execPath,
         [join(root, 'node_modules', 'typeorm', 'cli.js'), 'migration:run', '-d', join(root, 'dist', 'ormconfig.js')],
-        { env, cwd: root },
+        { env, cwd: root, timeout: STEP_TIMEOUT },
       );
       const applied = await withClient(database.url, (client) => client.query('SELECT count(*)::int AS n FROM migrations'));
       expect(applied.rows[0].n).toBeGreaterThan(0);
@@ -114,7 +116,7 @@ describe('Boot and configuration', () => {
           '--password',
           'cli-password-1',
         ],
-        { env, cwd: root },
+        { env, cwd: root, timeout: STEP_TIMEOUT },
       );
       expect(cli.stdout).toContain('superadmin clisuper01');
       await expect(
@@ -130,7 +132,7 @@ describe('Boot and configuration', () => {
             '--password',
             'cli-password-1',
           ],
-          { env, cwd: root },
+          { env, cwd: root, timeout: STEP_TIMEOUT },
         ),
       ).rejects.toMatchObject({ code: 1 });
 
@@ -152,7 +154,9 @@ describe('Boot and configuration', () => {
     } finally {
       await dropDatabase(database.name);
     }
-  });
+    // Four processes in turn (the TypeORM CLI, the CLI twice, the service): some 9 s alone, but on a
+    // loaded CI machine beside the other suites it has gone past the default 60 s.
+  }, 180000);
 
   it('without DATABASE_URL starts an embedded PostgreSQL, serves the API, and stops it on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(root, '.data', 'boot-embedded-'));
