@@ -26,6 +26,15 @@ const {
   startEmbeddedPostgres,
 } = require('./lib');
 
+// The DevTools client needs a global WebSocket: Node 22 has one, Node 20 only under --experimental-websocket.
+if (typeof WebSocket === 'undefined') {
+  const { spawnSync } = require('node:child_process');
+  const again = spawnSync(process.execPath, ['--experimental-websocket', '--no-warnings', __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(again.status ?? 1);
+}
+
 const { values: options } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'me' },
