@@ -1,6 +1,9 @@
 'use strict';
 // The bench's client of V8's inspector: used by bench/profile.js and bench/heap-after-gc.js.
 
+/** The flags a Node.js without a global WebSocket (Node 20) needs to run a script that uses devtools(); none on Node 22. */
+const WEBSOCKET_FLAGS = typeof WebSocket === 'undefined' ? ['--experimental-websocket', '--no-warnings'] : [];
+
 /** A DevTools protocol session over the inspector's WebSocket (Node 22's global WebSocket; Node 20 needs --experimental-websocket). */
 function devtools(address) {
   const socket = new WebSocket(address);
@@ -25,4 +28,4 @@ function devtools(address) {
   });
 }
 
-module.exports = { devtools };
+module.exports = { devtools, WEBSOCKET_FLAGS };

@@ -8,6 +8,7 @@
 const { spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { WEBSOCKET_FLAGS } = require('./devtools');
 
 const SAMPLE_MS = 100;
 const MiB = 2 ** 20;
@@ -101,8 +102,10 @@ async function heapAfterGc(child, inspectorAddress) {
     process.kill(child.pid, 'SIGUSR1');
     const address = await Promise.race([inspectorAddress(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
     if (!address) return null;
-    const flags = typeof WebSocket === 'undefined' ? ['--experimental-websocket', '--no-warnings'] : [];
-    const out = spawnSync(process.execPath, [...flags, join(__dirname, 'heap-after-gc.js'), address], { encoding: 'utf8', timeout: 30000 });
+    const out = spawnSync(process.execPath, [...WEBSOCKET_FLAGS, join(__dirname, 'heap-after-gc.js'), address], {
+      encoding: 'utf8',
+      timeout: 30000,
+    });
     if (out.status !== 0) {
       process.stderr.write(`heap after GC not read: ${out.stderr}\n`);
       return null;

@@ -8,11 +8,20 @@
 // and major GCs included, so it counts every allocation, not only what survives) and the CPU profiler
 // while autocannon drives one scenario. Prints the top allocation sites (self bytes per request, by
 // function and file:line) and the top CPU functions. Writes the raw profiles to bench/results/.
+const { devtools, WEBSOCKET_FLAGS } = require('./devtools');
+
+// The DevTools client needs a global WebSocket: on Node 20 this script runs itself again with the flag, before loading anything else.
+if (WEBSOCKET_FLAGS.length > 0) {
+  const again = require('node:child_process').spawnSync(process.execPath, [...WEBSOCKET_FLAGS, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(again.status ?? 1);
+}
+
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
-const { devtools } = require('./devtools');
 const {
   root,
   databaseUrl,
@@ -25,15 +34,6 @@ const {
   benchAdmin,
   startEmbeddedPostgres,
 } = require('./lib');
-
-// The DevTools client needs a global WebSocket: Node 22 has one, Node 20 only under --experimental-websocket.
-if (typeof WebSocket === 'undefined') {
-  const { spawnSync } = require('node:child_process');
-  const again = spawnSync(process.execPath, ['--experimental-websocket', '--no-warnings', __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
-  process.exit(again.status ?? 1);
-}
 
 const { values: options } = parseArgs({
   options: {
