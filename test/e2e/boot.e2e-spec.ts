@@ -91,6 +91,8 @@ describe('Boot and configuration', () => {
     }
   }, 120000);
 
+  // Four processes in turn (the TypeORM CLI, the CLI twice, the service): some 9 s alone, but on a loaded
+  // CI machine beside the other suites it has gone past the default 60 s.
   it('runs migrations with `npm run migration:run`, starts with MIGRATIONS_RUN=false, and creates a superadmin from the CLI', async () => {
     const database = await createDatabase();
     const env = baseEnv({ DATABASE_URL: database.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'ums-boot-')) });
@@ -154,8 +156,6 @@ describe('Boot and configuration', () => {
     } finally {
       await dropDatabase(database.name);
     }
-    // Four processes in turn (the TypeORM CLI, the CLI twice, the service): some 9 s alone, but on a
-    // loaded CI machine beside the other suites it has gone past the default 60 s.
   }, 180000);
 
   it('without DATABASE_URL starts an embedded PostgreSQL, serves the API, and stops it on SIGTERM', async () => {
